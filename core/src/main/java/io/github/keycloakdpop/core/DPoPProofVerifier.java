@@ -1,0 +1,127 @@
+package io.github.keycloakdpop.core;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.jose4j.jwa.AlgorithmConstraints;
+import org.jose4j.jwa.AlgorithmConstraints.ConstraintType;
+import org.jose4j.jwk.PublicJsonWebKey;
+import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.lang.JoseException;
+
+/**
+ * Verifies a DPoP proof (RFC 9449 §4.3). Cheap checks run first, the signature next, and the replay store is
+ * written last so that only otherwise valid proofs occupy it.
+ */
+public final class DPoPProofVerifier {
+
+    private final ProofPolicy policy;
+    private final Clock clock;
+    private final ReplayGuard replayGuard;
+
+    public DPoPProofVerifier(ProofPolicy policy, Clock clock, ReplayGuard replayGuard) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.replayGuard = Objects.requireNonNull(replayGuard, "replayGuard");
+    }
+
+    public VerifiedProof verify(ProofRequest request) throws DPoPProofException {
+        try {
+            return check(request);
+        } catch (RuntimeException e) {
+            // Whatever a library or the replay store throws on hostile input, the answer is still invalid_dpop_proof.
+            throw new DPoPProofException("DPoP proof is malformed");
+        }
+    }
+
+    private VerifiedProof check(ProofRequest request) throws DPoPProofException {
+        // RFC 9449 §4.3 items 1-2: one header, one well-formed JWS
+        String proof = singleProof(request.dpopHeaderValues());
+        String[] parts = CompactJws.split(proof);
+
+        // items 4, 5, 7: typed, asymmetric, and carrying a public key that suits the algorithm
+        Map<String, Object> header = CompactJws.jsonObject(parts[0], "DPoP proof header is not valid JSON");
+        HeaderChecks.typ(header);
+        String alg = HeaderChecks.alg(header, policy.allowedAlgorithms());
+        HeaderChecks.noCrit(header);
+        HeaderChecks.noKeyReferences(header);
+        PublicJsonWebKey jwk = JwkChecks.publicKey(HeaderChecks.jwk(header), alg);
+
+        // items 3, 8, 9, 11, 12: the claims bind the proof to this request, this moment and this access token
+        Map<String, Object> claims = CompactJws.jsonObject(parts[1], "DPoP proof claims are not a JSON object");
+        BigDecimal now = BigDecimal.valueOf(clock.millis(), 3);
+        String jti = ClaimChecks.jti(claims, policy.maxJtiLength());
+        ClaimChecks.htm(claims, request.htm());
+        String htu = ClaimChecks.htu(claims, request.htu(), policy.literalHtu());
+        BigDecimal iat = ClaimChecks.iat(claims, now, policy.maxAge(), policy.clockSkew());
+        ClaimChecks.exp(claims, now, policy.clockSkew());
+        ClaimChecks.nbf(claims, now, policy.clockSkew());
+        String ath = ClaimChecks.ath(claims, request.accessToken());
+        String nonce = ClaimChecks.nonce(claims);
+
+        // item 6: only now spend a signature verification
+        verifySignature(proof, alg, jwk);
+        String jkt = Thumbprints.jkt(jwk);
+
+        // §11.1: single use, recorded last
+        firstUse(request, jti, iat, now);
+        return new VerifiedProof(jkt, jti, request.htm(), htu, iat.longValue(), nonce, ath);
+    }
+
+    /** RFC 9449 §4.3 items 1-2: exactly one header value, bounded in size before anything decodes it. */
+    private String singleProof(List<String> values) throws DPoPProofException {
+        if (values == null || values.isEmpty()) {
+            throw new DPoPProofException("DPoP proof is missing");
+        }
+        if (values.size() > 1) {
+            throw new DPoPProofException("Exactly one DPoP header is allowed");
+        }
+        String proof = values.get(0);
+        if (proof == null || proof.isBlank()) {
+            throw new DPoPProofException("DPoP proof is missing");
+        }
+        // Header values are ASCII (token68), so characters are bytes here; anything else fails the shape check.
+        if (proof.length() > policy.maxProofLength()) {
+            throw new DPoPProofException("DPoP proof is larger than " + policy.maxProofLength() + " bytes");
+        }
+        return proof;
+    }
+
+    /** RFC 9449 §4.3 item 6, with the embedded key and only the header's (already allowed) algorithm. */
+    private static void verifySignature(String proof, String alg, PublicJsonWebKey jwk) throws DPoPProofException {
+        try {
+            JsonWebSignature jws = new JsonWebSignature();
+            jws.setAlgorithmConstraints(new AlgorithmConstraints(ConstraintType.PERMIT, alg));
+            jws.setKnownCriticalHeaders();
+            jws.setCompactSerialization(proof);
+            jws.setKey(jwk.getPublicKey());
+            if (jws.verifySignature()) {
+                return;
+            }
+        } catch (JoseException e) {
+            // same answer as a wrong signature
+        }
+        throw new DPoPProofException("DPoP proof signature is invalid");
+    }
+
+    /**
+     * RFC 9449 §11.1: remember the jti, in the context of the target URI, for as long as the proof could still be
+     * accepted. The jti is hashed so the key has a fixed size whatever the client sent.
+     */
+    private void firstUse(ProofRequest request, String jti, BigDecimal iat, BigDecimal now) throws DPoPProofException {
+        String jtiHash = Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(AccessTokenHash.sha256(jti.getBytes(StandardCharsets.UTF_8)));
+        String key = "dpop-jti:" + request.replayScope() + ":" + Htu.normalize(request.htu().toASCIIString()) + ":" + jtiHash;
+        BigDecimal acceptedUntil = iat.add(ClaimChecks.seconds(policy.maxAge())).add(ClaimChecks.seconds(policy.clockSkew()));
+        long ttl = Math.max(1, acceptedUntil.subtract(now).setScale(0, RoundingMode.CEILING).longValueExact() + 1);
+        if (!replayGuard.firstUse(key, ttl)) {
+            throw new DPoPProofException("DPoP proof has already been used (jti replay)");
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.github.keycloakdpop.core;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Locale;
+
+/**
+ * The {@code htu} comparison of RFC 9449 §4.3 item 9: without query and fragment, after RFC 3986 §6.2.2
+ * syntax-based and §6.2.3 scheme-based normalization.
+ */
+public final class Htu {
+
+    private static final String HEX = "0123456789ABCDEF";
+
+    private Htu() {
+    }
+
+    /**
+     * Normalizes an absolute http(s) URI: lower-case scheme and host, no default port, empty path as "/",
+     * percent-encoded unreserved characters decoded, other percent-encodings in upper case, dot segments removed,
+     * query and fragment dropped.
+     *
+     * @throws IllegalArgumentException if {@code uri} is not an absolute http(s) URI with a host and no userinfo
+     */
+    public static String normalize(String uri) {
+        URI parsed = parse(uri);
+        String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("not an http(s) URI");
+        }
+        if (parsed.getHost() == null || parsed.getHost().isEmpty()) {
+            throw new IllegalArgumentException("URI has no host");
+        }
+        // A target URI never carries credentials; "https://evil@server/" must not look like the server.
+        if (parsed.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("URI has userinfo");
+        }
+        int port = parsed.getPort();
+        if (port > 65535) {
+            throw new IllegalArgumentException("URI port is out of range");
+        }
+        boolean defaultPort = port == -1 || port == (scheme.equals("http") ? 80 : 443);
+        String path = removeDotSegments(normalizePercentEncoding(parsed.getRawPath()));
+        return scheme + "://" + parsed.getHost().toLowerCase(Locale.ROOT) + (defaultPort ? "" : ":" + port)
+                + (path.isEmpty() ? "/" : path);
+    }
+
+    /** Whether a proof's {@code htu} denotes the request URI; false if {@code proofHtu} is not an http(s) URI. */
+    public static boolean matches(String proofHtu, URI requestUri) {
+        String expected = normalize(requestUri.toASCIIString());
+        try {
+            return normalize(proofHtu).equals(expected);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether {@code proofHtu} is written the way Keycloak's built-in DPoP check wants it: {@link URI#equals} against
+     * the request URI, query dropped on both sides. A fragment in {@code htu} is refused: the built-in drops only the
+     * query, so it would compare the fragment against a request URI that has none.
+     */
+    public static boolean writtenSameWay(String proofHtu, URI requestUri) {
+        if (proofHtu.indexOf('#') >= 0) {
+            return false;
+        }
+        try {
+            return new URI(cut(proofHtu, "?")).equals(new URI(withoutQueryAndFragment(requestUri)));
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    /** The request URI as a client should put it in {@code htu}. */
+    public static String withoutQueryAndFragment(URI uri) {
+        return cut(cut(uri.toString(), "#"), "?");
+    }
+
+    private static URI parse(String uri) {
+        if (uri == null) {
+            throw new IllegalArgumentException("URI is null");
+        }
+        // Only printable ASCII: an IRI or a URI with spaces is not an htu the client could have meant literally.
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c <= 0x20 || c >= 0x7F) {
+                throw new IllegalArgumentException("URI contains a character outside printable ASCII");
+            }
+        }
+        try {
+            return new URI(uri);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a URI");
+        }
+    }
+
+    /** RFC 3986 §6.2.2.1 and §6.2.2.2. The input was parsed by java.net.URI, so every '%' has two hex digits. */
+    private static String normalizePercentEncoding(String path) {
+        StringBuilder out = new StringBuilder(path.length());
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c != '%') {
+                out.append(c);
+                continue;
+            }
+            int octet = Integer.parseInt(path.substring(i + 1, i + 3), 16);
+            if (isUnreserved(octet)) {
+                out.append((char) octet);
+            } else {
+                out.append('%').append(HEX.charAt(octet >> 4)).append(HEX.charAt(octet & 0xF));
+            }
+            i += 2;
+        }
+        return out.toString();
+    }
+
+    private static boolean isUnreserved(int c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                || c == '-' || c == '.' || c == '_' || c == '~';
+    }
+
+    /** RFC 3986 §5.2.4 for the absolute (or empty) path of a URI with an authority. */
+    private static String removeDotSegments(String path) {
+        if (path.isEmpty()) {
+            return path;
+        }
+        Deque<String> out = new ArrayDeque<>();
+        String[] segments = path.substring(1).split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            String segment = segments[i];
+            boolean dot = segment.equals(".");
+            boolean dotDot = segment.equals("..");
+            if (dotDot) {
+                out.pollLast();
+            }
+            if (!dot && !dotDot) {
+                out.addLast(segment);
+            } else if (i == segments.length - 1) {
+                out.addLast(""); // "/a/b/.." is "/a/": the trailing slash stays
+            }
+        }
+        return "/" + String.join("/", out);
+    }
+
+    private static String cut(String s, String at) {
+        int i = s.indexOf(at);
+        return i < 0 ? s : s.substring(0, i);
+    }
+}

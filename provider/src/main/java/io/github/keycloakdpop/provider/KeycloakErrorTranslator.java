@@ -1,0 +1,77 @@
+package io.github.keycloakdpop.provider;
+
+import jakarta.annotation.Priority;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import jakarta.ws.rs.ext.Provider;
+import jakarta.ws.rs.core.Context;
+import org.jboss.logging.Logger;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.representations.idm.OAuth2ErrorRepresentation;
+
+/**
+ * Gives the RFC 9449 error to the refusals that Keycloak's built-in DPoP code makes after client authentication.
+ *
+ * <p>Keycloak decides "this client requires DPoP" and the {@code dpop_jkt} bindings only once it has authenticated
+ * the client, and there is no hook between that and its own checks; it answers them with {@code invalid_request}.
+ * Deciding them before authentication would reveal a client's settings to anyone who names it, so instead this
+ * filter rewrites those answers (same status, same decision) into {@code invalid_dpop_proof} with a description
+ * that says what to do.
+ */
+@Provider
+@Priority(Priorities.AUTHENTICATION)
+public class KeycloakErrorTranslator implements ContainerResponseFilter {
+
+    @Context
+    KeycloakSession session;
+
+    private static final Logger LOG = Logger.getLogger(KeycloakErrorTranslator.class);
+
+    private static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        if (response.getStatus() != 400 || !(response.getEntity() instanceof OAuth2ErrorRepresentation error)
+                || !"invalid_request".equals(error.getError()) || error.getErrorDescription() == null
+                || !ProofGate.isProofEndpoint(request.getUriInfo().getPathSegments())) {
+            return;
+        }
+        String description = rfcDescription(error.getErrorDescription(),
+                session.getContext().getHttpRequest().getDecodedFormParameters().getFirst("grant_type"));
+        if (description == null && error.getErrorDescription().startsWith("DPoP")) {
+            // Keycloak's re-check refused a proof the gate accepted: a gap in the integration contract.
+            LOG.warnf("Keycloak's built-in DPoP check refused a proof that keycloak-dpop accepted: %s",
+                    error.getErrorDescription());
+            description = "DPoP proof refused by Keycloak's built-in check";
+        }
+        if (description != null) {
+            response.setEntity(new OAuth2ErrorRepresentation("invalid_dpop_proof", description));
+        }
+    }
+
+    /** Keycloak 26.7.3's descriptions of its DPoP refusals, and ours; null for anything else. */
+    static String rfcDescription(String keycloakDescription, String grantType) {
+        if (TOKEN_EXCHANGE.equals(grantType)) {
+            switch (keycloakDescription) {
+                case "DPoP proof is missing":
+                    return "The subject token is DPoP-bound: send a DPoP proof of its key";
+                case "DPoP confirmation doesn't match DPoP proof":
+                    return "The DPoP proof key is not the key the subject token is bound to";
+                default:
+                    break;
+            }
+        }
+        return switch (keycloakDescription) {
+            case "DPoP proof is missing" -> "This client requires DPoP-bound tokens: send a DPoP proof (RFC 9449 §5)";
+            case "DPoP Proof missing" ->
+                    "The authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof of that key";
+            case "DPoP Proof public key thumbprint does not match dpop_jkt" ->
+                    "The DPoP proof key is not the key the authorization code is bound to (dpop_jkt)";
+            case "DPoP Proof public key thumbprint does not match dpop_jkt." ->
+                    "The DPoP proof key does not match dpop_jkt of the same request (RFC 9449 §10.1)";
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,72 @@
+package io.github.keycloakdpop.provider;
+
+import io.github.keycloakdpop.core.DPoPProofException;
+import io.github.keycloakdpop.core.DPoPProofVerifier;
+import io.github.keycloakdpop.core.ProofRequest;
+import io.github.keycloakdpop.core.VerifiedProof;
+import jakarta.annotation.Priority;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.PathSegment;
+import jakarta.ws.rs.ext.Provider;
+import java.util.List;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+
+/**
+ * The RFC 9449 gate in front of the endpoints that take a DPoP proof from a client: the token endpoint and the
+ * pushed-authorization endpoint. It runs before Keycloak authenticates the client, so it only applies realm-wide,
+ * client-independent checks (RFC 9449 §4.3); a failing proof ends here with {@code invalid_dpop_proof}, before
+ * Keycloak's own re-check could answer {@code invalid_request}.
+ */
+@Provider
+@Priority(Priorities.AUTHENTICATION)
+public class ProofGate implements ContainerRequestFilter {
+
+    /** Session attribute under which the verified proof is kept for the rest of the request. */
+    public static final String VERIFIED_PROOF = "keycloak-dpop.verified-proof";
+
+    @Context
+    KeycloakSession session;
+
+    @Override
+    public void filter(ContainerRequestContext request) {
+        if (!"POST".equals(request.getMethod()) || !isProofEndpoint(request.getUriInfo().getPathSegments())) {
+            return;
+        }
+        List<String> dpop = request.getHeaders().get("DPoP");
+        if (dpop == null || dpop.isEmpty()) {
+            return; // whether this client needed a proof is decided once it is authenticated
+        }
+        RealmModel realm = session.getContext().getRealm();
+        if (realm == null) {
+            return; // unknown realm: Keycloak answers 404 itself
+        }
+        try {
+            VerifiedProof proof = verifier().verify(new ProofRequest(dpop, request.getMethod(),
+                    session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
+            session.setAttribute(VERIFIED_PROOF, proof);
+        } catch (DPoPProofException e) {
+            request.abortWith(OAuthErrors.badRequest(e.error(), e.description()));
+        }
+    }
+
+    private DPoPProofVerifier verifier() {
+        return new DPoPProofVerifier(RealmPolicies.policy(session), KeycloakClock.INSTANCE,
+                (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl));
+    }
+
+    /** realms/{realm}/protocol/openid-connect/token or realms/{realm}/protocol/openid-connect/ext/par/request */
+    static boolean isProofEndpoint(List<PathSegment> path) {
+        int n = path.size();
+        if (n < 5 || !"realms".equals(path.get(0).getPath()) || !"protocol".equals(path.get(2).getPath())
+                || !"openid-connect".equals(path.get(3).getPath())) {
+            return false;
+        }
+        return (n == 5 && "token".equals(path.get(4).getPath()))
+                || (n == 7 && "ext".equals(path.get(4).getPath()) && "par".equals(path.get(5).getPath())
+                        && "request".equals(path.get(6).getPath()));
+    }
+}

@@ -1,0 +1,194 @@
+package io.github.keycloakdpop.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One real Keycloak 26.7.3 per test run: the official distribution unpacked by Maven, started as a process with the
+ * plugin jar in {@code providers/} (unless {@code -Dkeycloak.plugin=false}) and the demo realm imported. Tests talk
+ * to it over HTTP only.
+ */
+public final class KeycloakServer {
+
+    public static final String REALM = "dpop-demo";
+    private static KeycloakServer instance;
+
+    public final URI baseUri;
+    public final boolean pluginInstalled;
+    private final Process process;
+    private final Path log;
+
+    private KeycloakServer(URI baseUri, boolean pluginInstalled, Process process, Path log) {
+        this.baseUri = baseUri;
+        this.pluginInstalled = pluginInstalled;
+        this.process = process;
+        this.log = log;
+    }
+
+    public static synchronized KeycloakServer get() {
+        if (instance == null) {
+            instance = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(instance::stop));
+        }
+        return instance;
+    }
+
+    public URI realmUri(String path) {
+        return baseUri.resolve("/realms/" + REALM + "/" + path);
+    }
+
+    public URI tokenEndpoint() {
+        return realmUri("protocol/openid-connect/token");
+    }
+
+    private static KeycloakServer start() {
+        Path home = Path.of(required("keycloak.home"));
+        boolean plugin = Boolean.parseBoolean(System.getProperty("keycloak.plugin", "true"));
+        Path log = Path.of(System.getProperty("keycloak.log", home.resolve("keycloak.log").toString()));
+        try {
+            resetState(home, plugin);
+            int port = freePort();
+            List<String> command = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start-dev",
+                    "--http-port=" + port, "--http-management-port=" + freePort(), "--import-realm",
+                    "--cache=local", "--log-level=INFO,io.github.keycloakdpop:DEBUG"));
+            ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().put("KC_BOOTSTRAP_ADMIN_USERNAME", "admin");
+            builder.environment().put("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin");
+            String javaHome = System.getProperty("keycloak.javaHome", "");
+            if (!javaHome.isBlank()) {
+                builder.environment().put("JAVA_HOME", javaHome);
+            }
+            Process process = builder.start();
+            URI base = URI.create("http://localhost:" + port + "/");
+            KeycloakServer server = new KeycloakServer(base, plugin, process, log);
+            server.awaitReady(Duration.ofMinutes(4));
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A clean H2 database and realm import each run, and exactly the plugin jar under test in providers/. */
+    private static void resetState(Path home, boolean plugin) throws IOException {
+        deleteTree(home.resolve("data"));
+        Path importDir = Files.createDirectories(home.resolve("data/import"));
+        Path realm = Path.of(required("keycloak.realmFile"));
+        Files.copy(realm, importDir.resolve(realm.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        Path providers = Files.createDirectories(home.resolve("providers"));
+        try (Stream<Path> jars = Files.list(providers)) {
+            for (Path jar : jars.filter(p -> p.getFileName().toString().startsWith("keycloak-dpop")).toList()) {
+                Files.delete(jar);
+            }
+        }
+        if (plugin) {
+            Path jar = Path.of(required("keycloak.pluginJar"));
+            Files.copy(jar, providers.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private void awaitReady(Duration timeout) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        URI discovery = realmUri(".well-known/openid-configuration");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Keycloak exited with " + process.exitValue() + "\n" + logTail());
+            }
+            try {
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(discovery).timeout(Duration.ofSeconds(5))
+                        .build(), HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            sleep(500);
+        }
+        stop();
+        throw new IllegalStateException("Keycloak was not ready within " + timeout + "\n" + logTail());
+    }
+
+    public String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** Everything Keycloak logged so far (tests look for the plugin's startup messages). */
+    public String logText() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void stop() {
+        process.descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String required(String property) {
+        String value = System.getProperty(property);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("System property " + property + " is not set (run through Maven: mvn verify)");
+        }
+        return value;
+    }
+}

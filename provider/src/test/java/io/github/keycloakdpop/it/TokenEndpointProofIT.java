@@ -1,0 +1,192 @@
+package io.github.keycloakdpop.it;
+
+import static io.github.keycloakdpop.it.Http.basic;
+import static io.github.keycloakdpop.it.Http.form;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
+import java.net.URI;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * RFC 9449 §4.3 at the token endpoint, seen as a client sees it: every bad proof is answered
+ * {@code 400 invalid_dpop_proof} with a description (plain Keycloak answers {@code invalid_request}), and a good one
+ * gets a token bound to its key.
+ */
+class TokenEndpointProofIT {
+
+    static final KeycloakServer KC = KeycloakServer.get();
+    static final URI TOKEN = KC.tokenEndpoint();
+    static final ECKey KEY = Proofs.ecKey();
+
+    static Http.Response clientCredentials(List<String> dpop) {
+        return Http.postForm(TOKEN, form("grant_type", "client_credentials"), basic("service", "service-secret"), dpop);
+    }
+
+    static void assertInvalidProof(Http.Response response) {
+        assertEquals(400, response.status(), response.toString());
+        assertEquals("invalid_dpop_proof", response.string("error"), response.toString());
+        String description = response.string("error_description");
+        assertNotNull(description, response.toString());
+        assertFalse(description.isBlank(), response.toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("keysAndAlgorithms")
+    void validProofGetsABoundToken(JWSAlgorithm alg, JWK key) {
+        Http.Response response = clientCredentials(List.of(Proofs.proof(key, alg, "POST", TOKEN)));
+
+        assertEquals(200, response.status(), response.toString());
+        assertEquals("DPoP", response.string("token_type"));
+        assertEquals(Proofs.jkt(key), Tokens.cnfJkt(response.string("access_token")));
+    }
+
+    static Stream<Arguments> keysAndAlgorithms() {
+        RSAKey rsa = Proofs.rsaKey(2048);
+        return Stream.of(
+                Arguments.of(JWSAlgorithm.ES256, KEY),
+                Arguments.of(JWSAlgorithm.ES384, Proofs.ecKey(Curve.P_384)),
+                Arguments.of(JWSAlgorithm.ES512, Proofs.ecKey(Curve.P_521)),
+                Arguments.of(JWSAlgorithm.RS256, rsa),
+                Arguments.of(JWSAlgorithm.PS256, rsa));
+    }
+
+    @Test
+    void replayedProofIsRefused() {
+        String proof = Proofs.proof(KEY, "POST", TOKEN);
+        assertEquals(200, clientCredentials(List.of(proof)).status());
+
+        Http.Response replay = clientCredentials(List.of(proof));
+
+        assertInvalidProof(replay);
+        assertTrue(replay.string("error_description").contains("already been used"), replay.toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badProofs")
+    void badProofIsInvalidDpopProof(String name, Supplier<List<String>> dpop) {
+        assertInvalidProof(clientCredentials(dpop.get()));
+    }
+
+    static Stream<Arguments> badProofs() {
+        long now = System.currentTimeMillis() / 1000;
+        return Stream.of(
+                bad("two DPoP headers", () -> List.of(Proofs.proof(KEY, "POST", TOKEN), Proofs.proof(KEY, "POST", TOKEN))),
+                bad("empty header", () -> List.of("")),
+                bad("oversized header", () -> List.of(Proofs.proof(KEY, "POST", TOKEN) + "A".repeat(20_000))),
+                bad("not a JWS", () -> List.of("not-a-jwt")),
+                bad("typ is JWT", () -> List.of(Proofs.crafted(KEY, JWSAlgorithm.ES256, "POST", TOKEN,
+                        h -> h.type(JOSEObjectType.JWT), c -> { }))),
+                bad("alg none", () -> {
+                    Map<String, Object> header = Proofs.header(KEY.toPublicJWK(), "none");
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), null, null));
+                }),
+                bad("alg HS256", () -> {
+                    Map<String, Object> header = Proofs.header(KEY.toPublicJWK(), "HS256");
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), mac(), JWSAlgorithm.HS256));
+                }),
+                bad("private key in jwk", () -> {
+                    Map<String, Object> header = Proofs.header(KEY, "ES256");
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), ec(KEY), JWSAlgorithm.ES256));
+                }),
+                bad("no jwk", () -> {
+                    Map<String, Object> header = Proofs.header(KEY.toPublicJWK(), "ES256");
+                    header.remove("jwk");
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), ec(KEY), JWSAlgorithm.ES256));
+                }),
+                bad("ES256 with a P-384 key", () -> {
+                    ECKey p384 = Proofs.ecKey(Curve.P_384);
+                    Map<String, Object> header = Proofs.header(p384.toPublicJWK(), "ES256");
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), ec(p384), JWSAlgorithm.ES384));
+                }),
+                bad("RSA key of 1024 bits", () -> {
+                    RSAKey weak = weakRsa();
+                    Map<String, Object> header = Proofs.header(weak.toPublicJWK(), "RS256");
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), rsaWeakSigner(weak), JWSAlgorithm.RS256));
+                }),
+                bad("crit header", () -> List.of(Proofs.crafted(KEY, JWSAlgorithm.ES256, "POST", TOKEN,
+                        h -> h.criticalParams(Set.of("exp")), c -> c.expirationTime(new Date(System.currentTimeMillis() + 60_000))))),
+                bad("signature of another payload", () -> {
+                    String[] a = Proofs.proof(KEY, "POST", TOKEN).split("\\.");
+                    String[] b = Proofs.proof(KEY, "POST", TOKEN).split("\\.");
+                    return List.of(a[0] + "." + b[1] + "." + a[2]);
+                }),
+                bad("signed by another key", () -> {
+                    Map<String, Object> header = Proofs.header(KEY.toPublicJWK(), "ES256");
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), ec(Proofs.ecKey()), JWSAlgorithm.ES256));
+                }),
+                bad("no jti", () -> List.of(Proofs.crafted(KEY, "POST", TOKEN, c -> c.jwtID(null)))),
+                bad("htm GET", () -> List.of(Proofs.proof(KEY, "GET", TOKEN))),
+                bad("htm post (lower case)", () -> List.of(Proofs.crafted(KEY, "post", TOKEN, c -> { }))),
+                bad("htu of another endpoint", () -> List.of(Proofs.proof(KEY, "POST", KC.realmUri("protocol/openid-connect/userinfo")))),
+                bad("htu of another realm", () -> List.of(Proofs.proof(KEY, "POST", KC.baseUri.resolve("/realms/master/protocol/openid-connect/token")))),
+                bad("iat 5 minutes ago", () -> List.of(Proofs.crafted(KEY, "POST", TOKEN, c -> c.issueTime(new Date((now - 300) * 1000))))),
+                bad("iat 5 minutes ahead", () -> List.of(Proofs.crafted(KEY, "POST", TOKEN, c -> c.issueTime(new Date((now + 300) * 1000))))),
+                bad("iat a string", () -> List.of(Proofs.crafted(KEY, "POST", TOKEN, c -> c.claim("iat", String.valueOf(now))))),
+                bad("no iat", () -> List.of(Proofs.crafted(KEY, "POST", TOKEN, c -> c.issueTime(null)))),
+                bad("exp passed", () -> List.of(Proofs.crafted(KEY, "POST", TOKEN, c -> c.expirationTime(new Date((now - 120) * 1000))))));
+    }
+
+    static Arguments bad(String name, Supplier<List<String>> dpop) {
+        return Arguments.of(name, dpop);
+    }
+
+    static MACSigner mac() {
+        try {
+            return new MACSigner("0123456789abcdef0123456789abcdef".getBytes());
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static ECDSASigner ec(ECKey key) {
+        try {
+            return new ECDSASigner(key);
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static RSAKey weakRsa() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(1024);
+            var pair = generator.generateKeyPair();
+            return new RSAKey.Builder((RSAPublicKey) pair.getPublic()).privateKey((RSAPrivateKey) pair.getPrivate()).build();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static RSASSASigner rsaWeakSigner(RSAKey key) {
+        try {
+            return new RSASSASigner(key.toPrivateKey(), true);
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
