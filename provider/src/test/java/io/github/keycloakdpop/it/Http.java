@@ -21,6 +21,8 @@ public final class Http {
 
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER)
+            // HTTP/1.1 as most clients speak it on plain http; see README's limitations for h2c upgrades.
+            .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 

@@ -5,6 +5,7 @@ import static io.github.keycloakdpop.it.Http.form;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JOSEException;
@@ -25,7 +26,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +34,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * RFC 9449 §4.3 at the token endpoint, seen as a client sees it: every bad proof is answered
+ * RFC 9449 §4.3 at the token and PAR endpoints, seen as a client sees it: every bad proof is answered
  * {@code 400 invalid_dpop_proof} with a description (plain Keycloak answers {@code invalid_request}), and a good one
  * gets a token bound to its key.
  */
@@ -88,70 +89,82 @@ class TokenEndpointProofIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("badProofs")
-    void badProofIsInvalidDpopProof(String name, Supplier<List<String>> dpop) {
-        assertInvalidProof(clientCredentials(dpop.get()));
+    void badProofIsInvalidDpopProof(String name, Function<URI, List<String>> dpop) {
+        assertInvalidProof(clientCredentials(dpop.apply(TOKEN)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badProofs")
+    void badProofAtParIsInvalidDpopProof(String name, Function<URI, List<String>> dpop) {
+        URI par = KC.realmUri("protocol/openid-connect/ext/par/request");
+        Map<String, String> request = new CodeFlow().authorizationRequest("spa");
+
+        Http.Response response = Http.postForm(par, request, null, dpop.apply(par));
+
+        assertInvalidProof(response);
+        assertNull(response.json().get("request_uri"));
     }
 
     static Stream<Arguments> badProofs() {
         long now = System.currentTimeMillis() / 1000;
         return Stream.of(
-                bad("two DPoP headers", () -> List.of(Proofs.proof(KEY, "POST", TOKEN), Proofs.proof(KEY, "POST", TOKEN))),
-                bad("empty header", () -> List.of("")),
-                bad("oversized header", () -> List.of(Proofs.proof(KEY, "POST", TOKEN) + "A".repeat(20_000))),
-                bad("not a JWS", () -> List.of("not-a-jwt")),
-                bad("typ is JWT", () -> List.of(Proofs.crafted(KEY, JWSAlgorithm.ES256, "POST", TOKEN,
+                bad("two DPoP headers", u -> List.of(Proofs.proof(KEY, "POST", u), Proofs.proof(KEY, "POST", u))),
+                bad("empty header", u -> List.of("")),
+                bad("oversized header", u -> List.of(Proofs.proof(KEY, "POST", u) + "A".repeat(20_000))),
+                bad("not a JWS", u -> List.of("not-a-jwt")),
+                bad("typ is JWT", u -> List.of(Proofs.crafted(KEY, JWSAlgorithm.ES256, "POST", u,
                         h -> h.type(JOSEObjectType.JWT), c -> { }))),
-                bad("alg none", () -> {
+                bad("alg none", u -> {
                     Map<String, Object> header = Proofs.header(KEY.toPublicJWK(), "none");
-                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), null, null));
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", u), null, null));
                 }),
-                bad("alg HS256", () -> {
+                bad("alg HS256", u -> {
                     Map<String, Object> header = Proofs.header(KEY.toPublicJWK(), "HS256");
-                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), mac(), JWSAlgorithm.HS256));
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", u), mac(), JWSAlgorithm.HS256));
                 }),
-                bad("private key in jwk", () -> {
+                bad("private key in jwk", u -> {
                     Map<String, Object> header = Proofs.header(KEY, "ES256");
-                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), ec(KEY), JWSAlgorithm.ES256));
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", u), ec(KEY), JWSAlgorithm.ES256));
                 }),
-                bad("no jwk", () -> {
+                bad("no jwk", u -> {
                     Map<String, Object> header = Proofs.header(KEY.toPublicJWK(), "ES256");
                     header.remove("jwk");
-                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), ec(KEY), JWSAlgorithm.ES256));
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", u), ec(KEY), JWSAlgorithm.ES256));
                 }),
-                bad("ES256 with a P-384 key", () -> {
+                bad("ES256 with a P-384 key", u -> {
                     ECKey p384 = Proofs.ecKey(Curve.P_384);
                     Map<String, Object> header = Proofs.header(p384.toPublicJWK(), "ES256");
-                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), ec(p384), JWSAlgorithm.ES384));
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", u), ec(p384), JWSAlgorithm.ES384));
                 }),
-                bad("RSA key of 1024 bits", () -> {
+                bad("RSA key of 1024 bits", u -> {
                     RSAKey weak = weakRsa();
                     Map<String, Object> header = Proofs.header(weak.toPublicJWK(), "RS256");
-                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), rsaWeakSigner(weak), JWSAlgorithm.RS256));
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", u), rsaWeakSigner(weak), JWSAlgorithm.RS256));
                 }),
-                bad("crit header", () -> List.of(Proofs.crafted(KEY, JWSAlgorithm.ES256, "POST", TOKEN,
+                bad("crit header", u -> List.of(Proofs.crafted(KEY, JWSAlgorithm.ES256, "POST", u,
                         h -> h.criticalParams(Set.of("exp")), c -> c.expirationTime(new Date(System.currentTimeMillis() + 60_000))))),
-                bad("signature of another payload", () -> {
-                    String[] a = Proofs.proof(KEY, "POST", TOKEN).split("\\.");
-                    String[] b = Proofs.proof(KEY, "POST", TOKEN).split("\\.");
+                bad("signature of another payload", u -> {
+                    String[] a = Proofs.proof(KEY, "POST", u).split("\\.");
+                    String[] b = Proofs.proof(KEY, "POST", u).split("\\.");
                     return List.of(a[0] + "." + b[1] + "." + a[2]);
                 }),
-                bad("signed by another key", () -> {
+                bad("signed by another key", u -> {
                     Map<String, Object> header = Proofs.header(KEY.toPublicJWK(), "ES256");
-                    return List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN), ec(Proofs.ecKey()), JWSAlgorithm.ES256));
+                    return List.of(Proofs.raw(header, Proofs.claims("POST", u), ec(Proofs.ecKey()), JWSAlgorithm.ES256));
                 }),
-                bad("no jti", () -> List.of(Proofs.crafted(KEY, "POST", TOKEN, c -> c.jwtID(null)))),
-                bad("htm GET", () -> List.of(Proofs.proof(KEY, "GET", TOKEN))),
-                bad("htm post (lower case)", () -> List.of(Proofs.crafted(KEY, "post", TOKEN, c -> { }))),
-                bad("htu of another endpoint", () -> List.of(Proofs.proof(KEY, "POST", KC.realmUri("protocol/openid-connect/userinfo")))),
-                bad("htu of another realm", () -> List.of(Proofs.proof(KEY, "POST", KC.baseUri.resolve("/realms/master/protocol/openid-connect/token")))),
-                bad("iat 5 minutes ago", () -> List.of(Proofs.crafted(KEY, "POST", TOKEN, c -> c.issueTime(new Date((now - 300) * 1000))))),
-                bad("iat 5 minutes ahead", () -> List.of(Proofs.crafted(KEY, "POST", TOKEN, c -> c.issueTime(new Date((now + 300) * 1000))))),
-                bad("iat a string", () -> List.of(Proofs.crafted(KEY, "POST", TOKEN, c -> c.claim("iat", String.valueOf(now))))),
-                bad("no iat", () -> List.of(Proofs.crafted(KEY, "POST", TOKEN, c -> c.issueTime(null)))),
-                bad("exp passed", () -> List.of(Proofs.crafted(KEY, "POST", TOKEN, c -> c.expirationTime(new Date((now - 120) * 1000))))));
+                bad("no jti", u -> List.of(Proofs.crafted(KEY, "POST", u, c -> c.jwtID(null)))),
+                bad("htm GET", u -> List.of(Proofs.proof(KEY, "GET", u))),
+                bad("htm post (lower case)", u -> List.of(Proofs.crafted(KEY, "post", u, c -> { }))),
+                bad("htu of another endpoint", u -> List.of(Proofs.proof(KEY, "POST", KC.realmUri("protocol/openid-connect/userinfo")))),
+                bad("htu of another realm", u -> List.of(Proofs.proof(KEY, "POST", KC.baseUri.resolve("/realms/master/protocol/openid-connect/token")))),
+                bad("iat 5 minutes ago", u -> List.of(Proofs.crafted(KEY, "POST", u, c -> c.issueTime(new Date((now - 300) * 1000))))),
+                bad("iat 5 minutes ahead", u -> List.of(Proofs.crafted(KEY, "POST", u, c -> c.issueTime(new Date((now + 300) * 1000))))),
+                bad("iat a string", u -> List.of(Proofs.crafted(KEY, "POST", u, c -> c.claim("iat", String.valueOf(now))))),
+                bad("no iat", u -> List.of(Proofs.crafted(KEY, "POST", u, c -> c.issueTime(null)))),
+                bad("exp passed", u -> List.of(Proofs.crafted(KEY, "POST", u, c -> c.expirationTime(new Date((now - 120) * 1000))))));
     }
 
-    static Arguments bad(String name, Supplier<List<String>> dpop) {
+    static Arguments bad(String name, Function<URI, List<String>> dpop) {
         return Arguments.of(name, dpop);
     }
 
