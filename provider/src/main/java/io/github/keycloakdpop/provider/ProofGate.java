@@ -45,7 +45,7 @@ public class ProofGate implements ContainerRequestFilter {
             return; // unknown realm: Keycloak answers 404 itself
         }
         try {
-            VerifiedProof proof = verifier().verify(new ProofRequest(dpop, request.getMethod(),
+            VerifiedProof proof = verifier(realm).verify(new ProofRequest(dpop, request.getMethod(),
                     session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
             session.setAttribute(VERIFIED_PROOF, proof);
         } catch (DPoPProofException e) {
@@ -53,8 +53,8 @@ public class ProofGate implements ContainerRequestFilter {
         }
     }
 
-    private DPoPProofVerifier verifier() {
-        return new DPoPProofVerifier(RealmPolicies.policy(session), KeycloakClock.INSTANCE,
+    private DPoPProofVerifier verifier(RealmModel realm) {
+        return new DPoPProofVerifier(session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm), KeycloakClock.INSTANCE,
                 (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl));
     }
 

@@ -76,7 +76,10 @@ public class TokenResponsePolicy implements ContainerResponseFilter {
 
     private String refusal(RealmModel realm, ClientModel client, String jkt, String refreshToken, String grantType) {
         if (jkt == null && OIDCAdvancedConfigWrapper.fromClientModel(client).isUseDPoP()) {
-            return "This client requires DPoP-bound tokens: send a DPoP proof (RFC 9449 §5)";
+            return session.getAttribute(ProofGate.VERIFIED_PROOF) == null
+                    ? "This client requires DPoP-bound tokens: send a DPoP proof (RFC 9449 §5)"
+                    : "This server cannot bind tokens to DPoP keys (Keycloak's dpop feature is disabled), "
+                            + "and this client requires DPoP-bound tokens";
         }
         AuthenticatedClientSessionModel clientSession = clientSession(realm, client, refreshToken);
         if (clientSession == null) {

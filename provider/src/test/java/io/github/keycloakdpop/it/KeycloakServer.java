@@ -26,6 +26,7 @@ public final class KeycloakServer {
 
     public static final String REALM = "dpop-demo";
     private static KeycloakServer instance;
+    private static KeycloakServer withoutDpopFeature;
 
     public final URI baseUri;
     public final boolean pluginInstalled;
@@ -41,10 +42,29 @@ public final class KeycloakServer {
 
     public static synchronized KeycloakServer get() {
         if (instance == null) {
-            instance = start();
+            instance = start(Path.of(required("keycloak.home")), List.of());
             Runtime.getRuntime().addShutdownHook(new Thread(instance::stop));
         }
         return instance;
+    }
+
+    /**
+     * A second Keycloak, started with Keycloak's {@code dpop} feature disabled, from its own copy of the distribution
+     * (Keycloak keeps build-time options such as features in its installation directory).
+     */
+    public static synchronized KeycloakServer withDpopFeatureDisabled() {
+        if (withoutDpopFeature == null) {
+            Path home = Path.of(required("keycloak.home"));
+            Path copy = home.resolveSibling(home.getFileName() + "-dpop-disabled");
+            try {
+                copyTree(home, copy);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            withoutDpopFeature = start(copy, List.of("--features-disabled=dpop"));
+            Runtime.getRuntime().addShutdownHook(new Thread(withoutDpopFeature::stop));
+        }
+        return withoutDpopFeature;
     }
 
     public URI realmUri(String path) {
@@ -55,16 +75,17 @@ public final class KeycloakServer {
         return realmUri("protocol/openid-connect/token");
     }
 
-    private static KeycloakServer start() {
-        Path home = Path.of(required("keycloak.home"));
+    private static KeycloakServer start(Path home, List<String> options) {
         boolean plugin = Boolean.parseBoolean(System.getProperty("keycloak.plugin", "true"));
-        Path log = Path.of(System.getProperty("keycloak.log", home.resolve("keycloak.log").toString()));
+        Path log = options.isEmpty() ? Path.of(System.getProperty("keycloak.log", home.resolve("keycloak.log").toString()))
+                : home.resolve("keycloak.log");
         try {
             resetState(home, plugin);
             int port = freePort();
             List<String> command = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start-dev",
                     "--http-port=" + port, "--http-management-port=" + freePort(), "--import-realm",
                     "--cache=local", "--log-level=INFO,io.github.keycloakdpop:DEBUG"));
+            command.addAll(options);
             ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().put("KC_BOOTSTRAP_ADMIN_USERNAME", "admin");
@@ -161,6 +182,20 @@ public final class KeycloakServer {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        deleteTree(to);
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : paths.filter(p -> !p.startsWith(from.resolve("data"))).toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
         }
     }
 

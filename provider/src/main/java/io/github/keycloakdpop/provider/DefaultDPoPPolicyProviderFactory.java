@@ -1,0 +1,128 @@
+package io.github.keycloakdpop.provider;
+
+import io.github.keycloakdpop.core.ProofPolicy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+import org.keycloak.Config;
+import org.keycloak.common.Profile;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.provider.ServerInfoAwareProviderFactory;
+import org.keycloak.services.util.DPoPUtil;
+
+/**
+ * Server-wide proof policy, read once at startup and checked against what Keycloak's built-in DPoP re-check accepts
+ * (see README, "Integration contract"): a window or an algorithm it would refuse is a startup error, not a proof
+ * that passes our gate and then fails with Keycloak's {@code invalid_request}.
+ */
+public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFactory, ServerInfoAwareProviderFactory {
+
+    /** Keycloak 26.7.3's re-check accepts {@code iat} from now − 25 s to now + 15 s, at whole-second resolution. */
+    static final Duration BUILT_IN_PAST = Duration.ofSeconds(25);
+    static final Duration BUILT_IN_FUTURE = Duration.ofSeconds(15);
+    /** Headroom for the two checks reading the clock at different instants and Keycloak truncating to seconds. */
+    static final Duration MARGIN = Duration.ofSeconds(2);
+
+    private static final Logger LOG = Logger.getLogger(DefaultDPoPPolicyProviderFactory.class);
+
+    private ProofPolicy configured = ProofPolicy.defaults();
+    private volatile ProofPolicy policy;
+
+    @Override
+    public String getId() {
+        return "default";
+    }
+
+    @Override
+    public DPoPPolicyProvider create(KeycloakSession session) {
+        return realm -> policy;
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+        ProofPolicy defaults = ProofPolicy.defaults();
+        String algorithms = config.get("algorithms");
+        configured = new ProofPolicy(
+                algorithms == null ? defaults.allowedAlgorithms()
+                        : Arrays.stream(algorithms.split(",")).map(String::trim).filter(a -> !a.isEmpty())
+                                .collect(Collectors.toSet()),
+                Duration.ofSeconds(config.getInt("max-age", (int) defaults.maxAge().toSeconds())),
+                Duration.ofSeconds(config.getInt("clock-skew", (int) defaults.clockSkew().toSeconds())),
+                config.getInt("max-proof-length", defaults.maxProofLength()),
+                defaults.maxJtiLength(), true);
+        checkInsideBuiltInWindow(configured);
+        policy = configured;
+    }
+
+    static void checkInsideBuiltInWindow(ProofPolicy policy) {
+        if (policy.maxAge().plus(policy.clockSkew()).plus(MARGIN).compareTo(BUILT_IN_PAST) > 0
+                || policy.clockSkew().plus(MARGIN).compareTo(BUILT_IN_FUTURE) > 0) {
+            throw new IllegalArgumentException("keycloak-dpop: max-age + clock-skew must be at most "
+                    + BUILT_IN_PAST.minus(MARGIN).toSeconds() + " s and clock-skew at most "
+                    + BUILT_IN_FUTURE.minus(MARGIN).toSeconds()
+                    + " s: Keycloak's built-in DPoP check refuses older or later proofs after ours");
+        }
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+        if (!Profile.isFeatureEnabled(Profile.Feature.DPOP)) {
+            LOG.error("keycloak-dpop: Keycloak's 'dpop' feature is disabled, so Keycloak binds no token to a key. "
+                    + "keycloak-dpop fails closed: every token request of a client with 'Require DPoP bound tokens' "
+                    + "is refused with invalid_dpop_proof. Enable the feature (--features=dpop) to issue DPoP tokens.");
+            return;
+        }
+        // Only what Keycloak's re-check can verify too (see the integration contract).
+        Set<String> verifiable = KeycloakModelUtils.runJobInTransactionWithResult(factory,
+                session -> Set.copyOf(DPoPUtil.getDPoPSupportedAlgorithms(session)));
+        Set<String> algorithms = configured.allowedAlgorithms().stream().filter(verifiable::contains)
+                .collect(Collectors.toSet());
+        if (algorithms.size() < configured.allowedAlgorithms().size()) {
+            LOG.warnf("keycloak-dpop: Keycloak cannot verify %s; those proofs are refused",
+                    configured.allowedAlgorithms().stream().filter(a -> !verifiable.contains(a)).sorted().toList());
+        }
+        policy = configured.withAllowedAlgorithms(algorithms);
+        LOG.infof("keycloak-dpop %s: strict RFC 9449 checks at the token and PAR endpoints; algorithms %s, "
+                + "proof max age %d s, clock skew %d s", version(), new TreeSet<>(policy.allowedAlgorithms()),
+                policy.maxAge().toSeconds(), policy.clockSkew().toSeconds());
+    }
+
+    @Override
+    public Map<String, String> getOperationalInfo() {
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("version", version());
+        info.put("dpop-feature", String.valueOf(Profile.isFeatureEnabled(Profile.Feature.DPOP)));
+        ProofPolicy current = policy;
+        info.put("algorithms", String.join(",", new TreeSet<>(current.allowedAlgorithms())));
+        info.put("max-age", current.maxAge().toSeconds() + "s");
+        info.put("clock-skew", current.clockSkew().toSeconds() + "s");
+        return info;
+    }
+
+    static String version() {
+        try (InputStream in = DefaultDPoPPolicyProviderFactory.class.getResourceAsStream("/keycloak-dpop.properties")) {
+            Properties properties = new Properties();
+            if (in != null) {
+                properties.load(in);
+            }
+            return properties.getProperty("version", "unknown");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+    }
+}
