@@ -1,7 +1,6 @@
 package io.github.keycloakdpop.core;
 
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -46,9 +45,7 @@ public record ProofPolicy(Set<String> allowedAlgorithms, Duration maxAge, Durati
     }
 
     public static ProofPolicy defaults() {
-        Set<String> algs = new HashSet<>(ALL_ASYMMETRIC);
-        algs.remove("EdDSA");
-        return new ProofPolicy(algs, Duration.ofSeconds(10), Duration.ofSeconds(10), 8192, 256, true);
+        return new ProofPolicy(ALL_ASYMMETRIC, Duration.ofSeconds(10), Duration.ofSeconds(10), 8192, 256, true);
     }
 
     public ProofPolicy withAllowedAlgorithms(Set<String> algs) {

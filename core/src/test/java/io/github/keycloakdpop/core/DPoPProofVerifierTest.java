@@ -139,18 +139,19 @@ class DPoPProofVerifierTest {
         }
 
         @Test
-        void acceptsEd25519WhenEnabled() throws Exception {
+        void acceptsEd25519() throws Exception {
             String[] proofAndX = Proofs.ed25519(claims());
-            VerifiedProof proof = verifier(ProofPolicy.defaults().withAllowedAlgorithms(ProofPolicy.ALL_ASYMMETRIC))
-                    .verify(request(proofAndX[0]));
+            VerifiedProof proof = verifier(ProofPolicy.defaults()).verify(request(proofAndX[0]));
             String expected = new OctetKeyPair.Builder(Curve.Ed25519, new Base64URL(proofAndX[1])).build()
                     .computeThumbprint().toString();
             assertEquals(expected, proof.jkt());
         }
 
         @Test
-        void refusesEd25519ByDefault() throws Exception {
-            assertTrue(reject(Proofs.ed25519(claims())[0]).startsWith("DPoP proof alg is not allowed; use one of ES256"));
+        void refusesEd25519WhenNotAllowed() throws Exception {
+            ProofPolicy ecOnly = ProofPolicy.defaults().withAllowedAlgorithms(Set.of("ES256"));
+            assertEquals("DPoP proof alg is not allowed; use one of ES256",
+                    reject(verifier(ecOnly), request(Proofs.ed25519(claims())[0])));
         }
 
         @Test
@@ -239,7 +240,7 @@ class DPoPProofVerifierTest {
         @ParameterizedTest
         @ValueSource(strings = {"none", "HS256", "HS512", "ES256K", "es256"})
         void algNeverAllowed(String alg) {
-            assertEquals("DPoP proof alg is not allowed; use one of ES256, ES384, ES512, PS256, PS384, PS512, RS256, RS384, RS512",
+            assertEquals("DPoP proof alg is not allowed; use one of ES256, ES384, ES512, EdDSA, PS256, PS384, PS512, RS256, RS384, RS512",
                     reject(withHeader(h -> h.put("alg", alg))));
         }
 

@@ -135,6 +135,35 @@ public final class Proofs {
         return claims;
     }
 
+    /** An Ed25519 key pair from the JDK (Nimbus needs Tink for Ed25519 signing) and its public JWK. */
+    public record Ed25519(java.security.KeyPair pair, JWK publicJwk) {
+
+        public static Ed25519 generate() {
+            try {
+                java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+                byte[] spki = pair.getPublic().getEncoded(); // 12-byte SubjectPublicKeyInfo prefix, then the key
+                byte[] x = java.util.Arrays.copyOfRange(spki, spki.length - 32, spki.length);
+                JWK jwk = new com.nimbusds.jose.jwk.OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(x)).build();
+                return new Ed25519(pair, jwk);
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        public String proof(String htm, URI htu) {
+            String input = Base64URL.encode(JSONObjectUtils.toJSONString(header(publicJwk, "EdDSA"))) + "."
+                    + Base64URL.encode(JSONObjectUtils.toJSONString(claims(htm, htu)));
+            try {
+                java.security.Signature signature = java.security.Signature.getInstance("Ed25519");
+                signature.initSign(pair.getPrivate());
+                signature.update(input.getBytes(StandardCharsets.US_ASCII));
+                return input + "." + Base64URL.encode(signature.sign());
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     public static JWSSigner signer(JWK key) throws JOSEException {
         return key instanceof ECKey ec ? new ECDSASigner(ec) : new RSASSASigner((RSAKey) key);
     }

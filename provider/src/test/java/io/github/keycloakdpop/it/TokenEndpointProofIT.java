@@ -77,6 +77,17 @@ class TokenEndpointProofIT {
     }
 
     @Test
+    void ed25519ProofGetsABoundToken() {
+        Proofs.Ed25519 ed = Proofs.Ed25519.generate();
+
+        Http.Response response = clientCredentials(List.of(ed.proof("POST", TOKEN)));
+
+        assertEquals(200, response.status(), response.toString());
+        assertEquals("DPoP", response.string("token_type"));
+        assertEquals(Proofs.jkt(ed.publicJwk()), Tokens.cnfJkt(response.string("access_token")));
+    }
+
+    @Test
     void replayedProofIsRefused() {
         String proof = Proofs.proof(KEY, "POST", TOKEN);
         assertEquals(200, clientCredentials(List.of(proof)).status());
