@@ -108,10 +108,13 @@ public final class CodeFlow {
         }
     }
 
+    /** The callback's parameters, from its query or (implicit and hybrid responses) its fragment. */
     static Map<String, String> query(URI uri) {
         Map<String, String> params = new LinkedHashMap<>();
-        String query = uri.getRawQuery();
-        if (query != null) {
+        for (String query : new String[] {uri.getRawQuery(), uri.getRawFragment()}) {
+            if (query == null) {
+                continue;
+            }
             for (String pair : query.split("&")) {
                 int eq = pair.indexOf('=');
                 params.put(decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
