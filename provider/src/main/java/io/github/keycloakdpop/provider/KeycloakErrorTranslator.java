@@ -8,7 +8,9 @@ import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.ext.Provider;
 import jakarta.ws.rs.core.Context;
 import org.jboss.logging.Logger;
+import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.protocol.oidc.OIDCAdvancedConfigWrapper;
 import org.keycloak.representations.idm.OAuth2ErrorRepresentation;
 
 /**
@@ -38,8 +40,10 @@ public class KeycloakErrorTranslator implements ContainerResponseFilter {
                 || !ProofGate.isProofEndpoint(request.getUriInfo().getPathSegments())) {
             return;
         }
+        ClientModel client = session.getContext().getClient(); // set once Keycloak authenticated the client
         String description = rfcDescription(error.getErrorDescription(),
-                session.getContext().getHttpRequest().getDecodedFormParameters().getFirst("grant_type"));
+                session.getContext().getHttpRequest().getDecodedFormParameters().getFirst("grant_type"),
+                client != null && OIDCAdvancedConfigWrapper.fromClientModel(client).isUseDPoP());
         if (description == null && error.getErrorDescription().startsWith("DPoP")) {
             // Keycloak's re-check refused a proof the gate accepted: a gap in the integration contract.
             LOG.warnf("Keycloak's built-in DPoP check refused a proof that keycloak-dpop accepted: %s",
@@ -52,15 +56,15 @@ public class KeycloakErrorTranslator implements ContainerResponseFilter {
     }
 
     /** Keycloak 26.7.3's descriptions of its DPoP refusals, and ours; null for anything else. */
-    static String rfcDescription(String keycloakDescription, String grantType) {
+    static String rfcDescription(String keycloakDescription, String grantType, boolean clientRequiresDpop) {
+        // In token exchange, "DPoP proof is missing" comes from the client's requirement if it has one (checked
+        // first), else from a DPoP-bound subject token.
         if (TOKEN_EXCHANGE.equals(grantType)) {
-            switch (keycloakDescription) {
-                case "DPoP proof is missing":
-                    return "The subject token is DPoP-bound: send a DPoP proof of its key";
-                case "DPoP confirmation doesn't match DPoP proof":
-                    return "The DPoP proof key is not the key the subject token is bound to";
-                default:
-                    break;
+            if (keycloakDescription.equals("DPoP confirmation doesn't match DPoP proof")) {
+                return "The DPoP proof key is not the key the subject token is bound to";
+            }
+            if (keycloakDescription.equals("DPoP proof is missing") && !clientRequiresDpop) {
+                return "The subject token is DPoP-bound: send a DPoP proof of its key";
             }
         }
         return switch (keycloakDescription) {

@@ -26,6 +26,7 @@ import org.keycloak.util.TokenUtil;
  * The per-client DPoP rules, applied to every successful token response whatever grant produced it, after Keycloak
  * authenticated the client (RFC 9449 §5):
  * <ul>
+ * <li>a bound token is announced as {@code token_type: DPoP};</li>
  * <li>a client that requires DPoP never receives an unbound token (Keycloak skips its own check in the UMA ticket
  * and OID4VCI pre-authorized code grants, and in every grant when its {@code dpop} feature is disabled);</li>
  * <li>the thumbprint is recorded on the client session (note {@value #JKT_NOTE}) when a new authorization issues
@@ -64,6 +65,9 @@ public class TokenResponsePolicy implements ContainerResponseFilter {
             return; // not a token Keycloak issued as a JWT (e.g. encrypted): nothing to decide on
         }
         String jkt = accessToken.getConfirmation() == null ? null : accessToken.getConfirmation().getKeyThumbprint();
+        if (jkt != null && !"DPoP".equals(tokens.getTokenType())) {
+            tokens.setTokenType("DPoP"); // RFC 9449 §5; Keycloak 26.7.3 says "Bearer" for every UMA token
+        }
         String refusal = refusal(realm, client, jkt, tokens.getRefreshToken(),
                 session.getContext().getHttpRequest().getDecodedFormParameters().getFirst(OAuth2Constants.GRANT_TYPE));
         if (refusal != null) {

@@ -74,7 +74,7 @@ class ClientSessionBindingIT {
 
     @Test
     void confidentialClientMustProveTheRecordedKeyWhenTheRealmPins() {
-        AdminApi.setRealmAttribute("keycloak-dpop.pin-confidential-clients", "true");
+        Admin.setRealmAttribute("keycloak-dpop.pin-confidential-clients", "true");
         try {
             String refreshToken = legacyLogin(List.of(Proofs.proof(key, "POST", TOKEN))).string("refresh_token");
 
@@ -83,7 +83,7 @@ class ClientSessionBindingIT {
             assertEquals(200, sameKey.status(), sameKey.toString());
             assertEquals(Proofs.jkt(key), Tokens.cnfJkt(sameKey.string("access_token")));
         } finally {
-            AdminApi.setRealmAttribute("keycloak-dpop.pin-confidential-clients", null);
+            Admin.setRealmAttribute("keycloak-dpop.pin-confidential-clients", null);
         }
     }
 

@@ -22,7 +22,7 @@ class FrontChannelIT {
     @BeforeAll
     static void clientWithImplicitFlowThatRequiresDpop() {
         KeycloakServer.get();
-        AdminApi.send("POST", "/clients", Map.of(
+        Admin.createClient(Map.of(
                 "clientId", CLIENT, "publicClient", true, "standardFlowEnabled", true, "implicitFlowEnabled", true,
                 "redirectUris", List.of(CodeFlow.REDIRECT_URI),
                 "attributes", Map.of("dpop.bound.access.tokens", "true")));

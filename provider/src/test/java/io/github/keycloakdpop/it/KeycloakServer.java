@@ -30,12 +30,15 @@ public final class KeycloakServer {
 
     public final URI baseUri;
     public final boolean pluginInstalled;
+    /** Where Keycloak sends CIBA authentication requests (its HTTP authentication channel). */
+    public final CibaChannel cibaChannel;
     private final Process process;
     private final Path log;
 
-    private KeycloakServer(URI baseUri, boolean pluginInstalled, Process process, Path log) {
+    private KeycloakServer(URI baseUri, boolean pluginInstalled, CibaChannel cibaChannel, Process process, Path log) {
         this.baseUri = baseUri;
         this.pluginInstalled = pluginInstalled;
+        this.cibaChannel = cibaChannel;
         this.process = process;
         this.log = log;
     }
@@ -82,9 +85,11 @@ public final class KeycloakServer {
         try {
             resetState(home, plugin);
             int port = freePort();
+            CibaChannel ciba = CibaChannel.start();
             List<String> command = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start-dev",
                     "--http-port=" + port, "--http-management-port=" + freePort(), "--import-realm",
-                    "--cache=local", "--log-level=INFO,io.github.keycloakdpop:DEBUG"));
+                    "--cache=local", "--log-level=INFO,io.github.keycloakdpop:DEBUG",
+                    "--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri=" + ciba.uri()));
             command.addAll(options);
             ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -96,7 +101,7 @@ public final class KeycloakServer {
             }
             Process process = builder.start();
             URI base = URI.create("http://localhost:" + port + "/");
-            KeycloakServer server = new KeycloakServer(base, plugin, process, log);
+            KeycloakServer server = new KeycloakServer(base, plugin, ciba, process, log);
             server.awaitReady(Duration.ofMinutes(4));
             return server;
         } catch (IOException e) {
@@ -167,6 +172,7 @@ public final class KeycloakServer {
     }
 
     private void stop() {
+        cibaChannel.stop();
         process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {

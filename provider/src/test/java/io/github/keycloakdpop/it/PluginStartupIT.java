@@ -27,7 +27,7 @@ class PluginStartupIT {
     void serverInfoShowsThePluginVersionAndPolicy() {
         KeycloakServer kc = KeycloakServer.get();
         Http.Response info = Http.get(kc.baseUri.resolve("/admin/serverinfo"),
-                Map.of("Authorization", "Bearer " + AdminApi.token()));
+                Map.of("Authorization", "Bearer " + Admin.token()));
         Map<String, Object> providers = (Map<String, Object>) info.json().get("providers");
         Map<String, Object> spi = (Map<String, Object>) providers.get("dpop-policy");
         Map<String, Object> provider = (Map<String, Object>) ((Map<String, Object>) spi.get("providers")).get("default");
