@@ -88,6 +88,38 @@ class TokenEndpointProofIT {
     }
 
     @Test
+    void htuWithUpperCaseSchemeAndHostIsTheSameEndpoint() {
+        URI upper = URI.create(TOKEN.toString().replace("http://localhost", "HTTP://LOCALHOST"));
+
+        Http.Response response = clientCredentials(List.of(Proofs.proof(KEY, JWSAlgorithm.ES256, "POST", upper)));
+
+        assertEquals(200, response.status(), response.toString());
+        assertEquals(Proofs.jkt(KEY), Tokens.cnfJkt(response.string("access_token")));
+    }
+
+    @Test
+    void htuWithAQueryIsComparedWithoutIt() {
+        // Nimbus refuses to put a query in htu; RFC 9449 §4.3 says to ignore it, so the proof is made by hand.
+        String proof = Proofs.crafted(KEY, "POST", TOKEN, c -> c.claim("htu", TOKEN + "?foo=bar"));
+
+        Http.Response response = clientCredentials(List.of(proof));
+
+        assertEquals(200, response.status(), response.toString());
+    }
+
+    @Test
+    void htuEquivalentButWrittenDifferentlyIsRefusedWithTheFormToSend() {
+        // RFC 3986 normalization makes %74 the same as "t", but Keycloak's built-in re-check compares with
+        // URI.equals and would refuse it afterwards; the plugin refuses first and says what to send.
+        URI encoded = URI.create(TOKEN.toString().replace("/token", "/%74oken"));
+
+        Http.Response response = clientCredentials(List.of(Proofs.proof(KEY, JWSAlgorithm.ES256, "POST", encoded)));
+
+        assertInvalidProof(response);
+        assertTrue(response.string("error_description").contains("send it exactly as " + TOKEN), response.toString());
+    }
+
+    @Test
     void replayedProofIsRefused() {
         String proof = Proofs.proof(KEY, "POST", TOKEN);
         assertEquals(200, clientCredentials(List.of(proof)).status());
