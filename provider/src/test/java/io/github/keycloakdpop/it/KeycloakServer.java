@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -32,20 +33,26 @@ public final class KeycloakServer {
     public final boolean pluginInstalled;
     /** Where Keycloak sends CIBA authentication requests (its HTTP authentication channel). */
     public final CibaChannel cibaChannel;
-    private final Process process;
-    private final Path log;
+    private final Supplier<String> log;
+    private final Runnable stop;
 
-    private KeycloakServer(URI baseUri, boolean pluginInstalled, CibaChannel cibaChannel, Process process, Path log) {
+    KeycloakServer(URI baseUri, boolean pluginInstalled, CibaChannel cibaChannel, Supplier<String> log, Runnable stop) {
         this.baseUri = baseUri;
         this.pluginInstalled = pluginInstalled;
         this.cibaChannel = cibaChannel;
-        this.process = process;
         this.log = log;
+        this.stop = stop;
+    }
+
+    /** {@code -Dkeycloak.backend=testcontainers} runs Keycloak's container image instead (needs Docker). */
+    private static boolean inContainer() {
+        return "testcontainers".equals(System.getProperty("keycloak.backend", "distribution"));
     }
 
     public static synchronized KeycloakServer get() {
         if (instance == null) {
-            instance = start(Path.of(required("keycloak.home")), List.of());
+            instance = inContainer() ? KeycloakContainerBackend.start(List.of())
+                    : start(Path.of(required("keycloak.home")), List.of());
             Runtime.getRuntime().addShutdownHook(new Thread(instance::stop));
         }
         return instance;
@@ -56,7 +63,10 @@ public final class KeycloakServer {
      * (Keycloak keeps build-time options such as features in its installation directory).
      */
     public static synchronized KeycloakServer withDpopFeatureDisabled() {
-        if (withoutDpopFeature == null) {
+        if (withoutDpopFeature == null && inContainer()) {
+            withoutDpopFeature = KeycloakContainerBackend.start(List.of("dpop"));
+            Runtime.getRuntime().addShutdownHook(new Thread(withoutDpopFeature::stop));
+        } else if (withoutDpopFeature == null) {
             Path home = Path.of(required("keycloak.home"));
             Path copy = home.resolveSibling(home.getFileName() + "-dpop-disabled");
             try {
@@ -101,8 +111,8 @@ public final class KeycloakServer {
             }
             Process process = builder.start();
             URI base = URI.create("http://localhost:" + port + "/");
-            KeycloakServer server = new KeycloakServer(base, plugin, ciba, process, log);
-            server.awaitReady(Duration.ofMinutes(4));
+            KeycloakServer server = new KeycloakServer(base, plugin, ciba, () -> read(log), () -> stop(process));
+            server.awaitReady(Duration.ofMinutes(4), process);
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -127,7 +137,7 @@ public final class KeycloakServer {
         }
     }
 
-    private void awaitReady(Duration timeout) {
+    private void awaitReady(Duration timeout, Process process) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         URI discovery = realmUri(".well-known/openid-configuration");
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -154,25 +164,29 @@ public final class KeycloakServer {
     }
 
     public String logTail() {
+        List<String> lines = logText().lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    }
+
+    /** Everything Keycloak logged so far (tests look for the plugin's startup messages). */
+    public String logText() {
+        return log.get();
+    }
+
+    private void stop() {
+        cibaChannel.stop();
+        stop.run();
+    }
+
+    private static String read(Path log) {
         try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+            return Files.readString(log);
         } catch (IOException e) {
             return "(no log: " + e + ")";
         }
     }
 
-    /** Everything Keycloak logged so far (tests look for the plugin's startup messages). */
-    public String logText() {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private void stop() {
-        cibaChannel.stop();
+    private static void stop(Process process) {
         process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {
