@@ -59,8 +59,9 @@ public final class KeycloakServer {
     }
 
     /**
-     * A second Keycloak, started with Keycloak's {@code dpop} feature disabled, from its own copy of the distribution
-     * (Keycloak keeps build-time options such as features in its installation directory).
+     * A second Keycloak, started with Keycloak's {@code dpop} feature disabled and the plugin's max-age option set to
+     * 5 s, from its own copy of the distribution (Keycloak keeps build-time options such as features in its
+     * installation directory).
      */
     public static synchronized KeycloakServer withDpopFeatureDisabled() {
         if (withoutDpopFeature == null && inContainer()) {
@@ -74,7 +75,7 @@ public final class KeycloakServer {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            withoutDpopFeature = start(copy, List.of("--features-disabled=dpop"));
+            withoutDpopFeature = start(copy, List.of("--features-disabled=dpop", "--spi-dpop-policy--default--max-age=5"));
             Runtime.getRuntime().addShutdownHook(new Thread(withoutDpopFeature::stop));
         }
         return withoutDpopFeature;

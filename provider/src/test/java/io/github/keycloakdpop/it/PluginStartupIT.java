@@ -23,19 +23,33 @@ class PluginStartupIT {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void serverInfoShowsThePluginVersionAndPolicy() {
-        KeycloakServer kc = KeycloakServer.get();
-        Http.Response info = Http.get(kc.baseUri.resolve("/admin/serverinfo"),
-                Map.of("Authorization", "Bearer " + Admin.token()));
-        Map<String, Object> providers = (Map<String, Object>) info.json().get("providers");
-        Map<String, Object> spi = (Map<String, Object>) providers.get("dpop-policy");
-        Map<String, Object> provider = (Map<String, Object>) ((Map<String, Object>) spi.get("providers")).get("default");
-        Map<String, Object> operational = (Map<String, Object>) provider.get("operationalInfo");
+        Map<String, Object> operational = pluginServerInfo(KeycloakServer.get());
 
         assertEquals("0.1.0-SNAPSHOT", operational.get("version"), operational.toString());
         assertEquals("true", operational.get("dpop-feature"));
         assertEquals("10s", operational.get("max-age"));
+    }
+
+    @Test
+    void serverWideOptionIsApplied() {
+        // The second server runs with --spi-dpop-policy--default--max-age=5.
+        Map<String, Object> operational = pluginServerInfo(KeycloakServer.withDpopFeatureDisabled());
+
+        assertEquals("5s", operational.get("max-age"), operational.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> pluginServerInfo(KeycloakServer kc) {
+        Http.Response login = Http.postForm(kc.baseUri.resolve("/realms/master/protocol/openid-connect/token"),
+                form("grant_type", "password", "client_id", "admin-cli", "username", "admin", "password", "admin"),
+                null, List.of());
+        Http.Response info = Http.get(kc.baseUri.resolve("/admin/serverinfo"),
+                Map.of("Authorization", "Bearer " + login.string("access_token")));
+        Map<String, Object> providers = (Map<String, Object>) info.json().get("providers");
+        Map<String, Object> spi = (Map<String, Object>) providers.get("dpop-policy");
+        Map<String, Object> provider = (Map<String, Object>) ((Map<String, Object>) spi.get("providers")).get("default");
+        return (Map<String, Object>) provider.get("operationalInfo");
     }
 
     @Test
