@@ -1,5 +1,6 @@
 package io.github.keycloakdpop.provider;
 
+import io.github.keycloakdpop.core.DPoPNonces;
 import io.github.keycloakdpop.core.ProofPolicy;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +16,9 @@ import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.common.Profile;
+import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.utils.KeycloakModelUtils;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
@@ -38,6 +41,8 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
 
     private ProofPolicy configured = ProofPolicy.defaults();
     private volatile ProofPolicy policy;
+    private String nonceMode = "clients";
+    private DPoPNonces nonces;
 
     @Override
     public String getId() {
@@ -46,7 +51,27 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
 
     @Override
     public DPoPPolicyProvider create(KeycloakSession session) {
-        return realm -> policy;
+        return new DPoPPolicyProvider() {
+            @Override
+            public ProofPolicy proofPolicy(RealmModel realm) {
+                return policy;
+            }
+
+            @Override
+            public boolean nonceRequired(RealmModel realm, ClientModel client) {
+                String mode = realm.getAttribute(REALM_NONCE_MODE);
+                return switch (mode == null ? nonceMode : mode) {
+                    case "always" -> true;
+                    case "clients" -> client != null && Boolean.parseBoolean(client.getAttribute(CLIENT_NONCE));
+                    default -> false;
+                };
+            }
+
+            @Override
+            public DPoPNonces nonces() {
+                return nonces;
+            }
+        };
     }
 
     @Override
@@ -63,6 +88,15 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
                 defaults.maxJtiLength(), true);
         checkInsideBuiltInWindow(configured);
         policy = configured;
+        nonceMode = checkNonceMode(config.get("nonce", "clients"));
+        nonces = new DPoPNonces(Duration.ofSeconds(config.getInt("nonce-step", 60)), KeycloakClock.INSTANCE);
+    }
+
+    static String checkNonceMode(String mode) {
+        if (!Set.of("off", "clients", "always").contains(mode)) {
+            throw new IllegalArgumentException("keycloak-dpop: nonce must be off, clients or always, not " + mode);
+        }
+        return mode;
     }
 
     static void checkInsideBuiltInWindow(ProofPolicy policy) {
@@ -107,6 +141,7 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
         info.put("algorithms", String.join(",", new TreeSet<>(current.allowedAlgorithms())));
         info.put("max-age", current.maxAge().toSeconds() + "s");
         info.put("clock-skew", current.clockSkew().toSeconds() + "s");
+        info.put("nonce", nonceMode);
         return info;
     }
 

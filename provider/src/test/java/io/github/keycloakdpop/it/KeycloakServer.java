@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 public final class KeycloakServer {
 
     public static final String REALM = "dpop-demo";
+    public static final int NONCE_STEP_SECONDS = 3;
     private static KeycloakServer instance;
     private static KeycloakServer withoutDpopFeature;
 
@@ -100,6 +101,8 @@ public final class KeycloakServer {
             List<String> command = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start-dev",
                     "--http-port=" + port, "--http-management-port=" + freePort(), "--import-realm",
                     "--cache=local", "--log-level=INFO,io.github.keycloakdpop:DEBUG",
+                    // Short nonce steps so that NonceIT can watch nonces age in seconds, not minutes.
+                    "--spi-dpop-policy--default--nonce-step=" + NONCE_STEP_SECONDS,
                     "--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri=" + ciba.uri()));
             command.addAll(options);
             ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile())

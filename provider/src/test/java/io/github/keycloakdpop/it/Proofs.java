@@ -66,6 +66,16 @@ public final class Proofs {
         return proof(key, JWSAlgorithm.ES256, htm, htu);
     }
 
+    /** A valid proof carrying a server nonce. */
+    public static String proofWithNonce(ECKey key, String htm, URI htu, String nonce) {
+        try {
+            return new DefaultDPoPProofFactory(key, JWSAlgorithm.ES256)
+                    .createDPoPJWT(htm, htu, new com.nimbusds.openid.connect.sdk.Nonce(nonce)).serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A valid proof for a request that presents {@code accessToken} (with {@code ath}). */
     public static String proof(ECKey key, String htm, URI htu, String accessToken) {
         try {

@@ -1,0 +1,41 @@
+package io.github.keycloakdpop.provider;
+
+import jakarta.annotation.Priority;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.ext.Provider;
+import java.util.List;
+import org.keycloak.models.KeycloakSession;
+
+/**
+ * Nonces at the pushed-authorization endpoint. Keycloak authenticates the client inside the PAR endpoint, so the
+ * nonce requirement is applied to its answer: a refused request is rolled back, and the request URI it stored is
+ * never handed out (it expires unused).
+ */
+@Provider
+@Priority(Priorities.AUTHENTICATION)
+public class ParNonceFilter implements ContainerResponseFilter {
+
+    @Context
+    KeycloakSession session;
+
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        List<jakarta.ws.rs.core.PathSegment> path = request.getUriInfo().getPathSegments();
+        if (response.getStatus() != 201 || path.size() != 7 || !ProofGate.isProofEndpoint(path)) {
+            return;
+        }
+        NonceChallenge.Outcome outcome = NonceChallenge.check(session, session.getContext().getClient());
+        if (outcome.nonce() != null) {
+            response.getHeaders().putSingle(NonceChallenge.HEADER, outcome.nonce());
+        }
+        if (outcome.refusal() != null) {
+            session.getTransactionManager().setRollbackOnly();
+            response.setStatus(400);
+            response.setEntity(OAuthErrors.badRequest(NonceChallenge.USE_DPOP_NONCE, outcome.refusal()).getEntity());
+        }
+    }
+}
