@@ -49,6 +49,8 @@ public class ProofGate implements ContainerRequestFilter {
                     session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
             session.setAttribute(VERIFIED_PROOF, proof);
         } catch (DPoPProofException e) {
+            RejectionEvents.emit(session, request.getUriInfo().getPathSegments().size() == 7, e.error(), e.description(),
+                    RejectionEvents.readForm(request.getEntityStream(), 16 * 1024)::get);
             request.abortWith(OAuthErrors.badRequest(e.error(), e.description()));
         }
     }

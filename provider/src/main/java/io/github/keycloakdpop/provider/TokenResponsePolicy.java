@@ -72,6 +72,7 @@ public class TokenResponsePolicy implements ContainerResponseFilter {
                 session.getContext().getHttpRequest().getDecodedFormParameters().getFirst(OAuth2Constants.GRANT_TYPE));
         if (refusal != null) {
             LOG.debugf("Refused a token response for client %s: %s", client.getClientId(), refusal);
+            RejectionEvents.emit(session, false, "invalid_dpop_proof", refusal);
             session.getTransactionManager().setRollbackOnly();
             response.setStatus(400);
             response.setEntity(OAuthErrors.badRequest("invalid_dpop_proof", refusal).getEntity());
