@@ -11,11 +11,24 @@ final class OAuthErrors {
     }
 
     static Response badRequest(String error, String description) {
-        return Response.status(Response.Status.BAD_REQUEST)
+        return badRequest(error, description, null);
+    }
+
+    /**
+     * A refusal made before Keycloak looked at the client, so before it could check the origin against the client's
+     * web origins: like Keycloak's own refusals at that stage, it is readable from any origin (it carries nothing but
+     * the error).
+     */
+    static Response badRequest(String error, String description, String origin) {
+        Response.ResponseBuilder response = Response.status(Response.Status.BAD_REQUEST)
                 .type(MediaType.APPLICATION_JSON_TYPE)
                 .header("Cache-Control", "no-store")
                 .header("Pragma", "no-cache")
-                .entity(Map.of("error", error, "error_description", description))
-                .build();
+                .entity(Map.of("error", error, "error_description", description));
+        if (origin != null) {
+            response.header("Access-Control-Allow-Origin", origin).header("Access-Control-Allow-Credentials", "true")
+                    .header("Access-Control-Expose-Headers", String.join(", ", DPoPCorsFactory.DPOP_RESPONSE_HEADERS));
+        }
+        return response.build();
     }
 }

@@ -51,7 +51,7 @@ public class ProofGate implements ContainerRequestFilter {
         } catch (DPoPProofException e) {
             RejectionEvents.emit(session, request.getUriInfo().getPathSegments().size() == 7, e.error(), e.description(),
                     RejectionEvents.readForm(request.getEntityStream(), 16 * 1024)::get);
-            request.abortWith(OAuthErrors.badRequest(e.error(), e.description()));
+            request.abortWith(OAuthErrors.badRequest(e.error(), e.description(), request.getHeaderString("Origin")));
         }
     }
 
