@@ -1,5 +1,6 @@
 package io.github.keycloakdpop.it;
 
+import static io.github.keycloakdpop.it.Refusals.assertInvalidProof;
 import static io.github.keycloakdpop.it.Http.form;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -26,11 +27,6 @@ class AuthorizationCodeIT {
                 "redirect_uri", CodeFlow.REDIRECT_URI, "code_verifier", flow.verifier), null, dpop);
     }
 
-    static void assertInvalidProof(Http.Response response) {
-        assertEquals(400, response.status(), response.toString());
-        assertEquals("invalid_dpop_proof", response.string("error"), response.toString());
-        assertNull(response.json().get("access_token"));
-    }
 
     @Test
     void codeRedeemedWithAProofGivesBoundTokens() {

@@ -1,9 +1,9 @@
 package io.github.keycloakdpop.it;
 
+import static io.github.keycloakdpop.it.Refusals.assertInvalidProof;
 import static io.github.keycloakdpop.it.Http.basic;
 import static io.github.keycloakdpop.it.Http.form;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.nimbusds.jose.jwk.ECKey;
 import java.net.URI;
@@ -39,11 +39,6 @@ class ClientSessionBindingIT {
                 "refresh_token", refreshToken), null, dpop);
     }
 
-    static void assertInvalidProof(Http.Response response) {
-        assertEquals(400, response.status(), response.toString());
-        assertEquals("invalid_dpop_proof", response.string("error"), response.toString());
-        assertNull(response.json().get("access_token"), response.toString());
-    }
 
     @Test
     void confidentialClientSessionStartedWithDpopIsNotRefreshedIntoBearer() {

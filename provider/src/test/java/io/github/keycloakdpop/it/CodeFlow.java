@@ -2,13 +2,11 @@ package io.github.keycloakdpop.it;
 
 import java.net.URI;
 import java.net.URLDecoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,14 +23,7 @@ public final class CodeFlow {
     private static final Pattern FORM_ACTION = Pattern.compile("<form[^>]*id=\"kc-form-login\"[^>]*action=\"([^\"]+)\"");
 
     public final String verifier = randomVerifier();
-    // Keycloak marks its cookies Secure, which java.net.CookieManager never sends over http; a browser does on
-    // localhost, so this client keeps them itself.
-    private final Map<String, String> cookies = new LinkedHashMap<>();
-    private final HttpClient browser = HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    private final Browser browser = new Browser();
 
     /** Authorization request parameters for {@code clientId} with PKCE S256; add {@code dpop_jkt} etc. as needed. */
     public Map<String, String> authorizationRequest(String clientId) {
@@ -89,23 +80,8 @@ public final class CodeFlow {
         return URI.create(KeycloakServer.get().realmUri("protocol/openid-connect/auth") + "?" + Http.encode(params));
     }
 
-    private Http.Response send(HttpRequest original) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(original, (name, value) -> true);
-        if (!cookies.isEmpty()) {
-            request.header("Cookie", cookies.entrySet().stream().map(c -> c.getKey() + "=" + c.getValue())
-                    .collect(java.util.stream.Collectors.joining("; ")));
-        }
-        try {
-            var response = browser.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            for (String setCookie : response.headers().allValues("Set-Cookie")) {
-                String pair = setCookie.split(";", 2)[0];
-                int eq = pair.indexOf('=');
-                cookies.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
-            }
-            return new Http.Response(response.statusCode(), response.headers().map(), response.body());
-        } catch (Exception e) {
-            throw new AssertionError("browser request failed: " + original.uri(), e);
-        }
+    private Http.Response send(HttpRequest request) {
+        return browser.send(HttpRequest.newBuilder(request, (name, value) -> true));
     }
 
     /** The callback's parameters, from its query or (implicit and hybrid responses) its fragment. */

@@ -9,7 +9,6 @@ import com.nimbusds.jose.jwk.ECKey;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package io.github.keycloakdpop.it;
 
+import static io.github.keycloakdpop.it.Refusals.assertInvalidProof;
 import static io.github.keycloakdpop.it.Admin.json;
 import static io.github.keycloakdpop.it.Http.form;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,11 +45,6 @@ class DeviceCodeGrantIT {
                 "device_code", authorization.deviceCode()), null, dpop);
     }
 
-    static void assertInvalidProof(Http.Response response) {
-        assertEquals(400, response.status(), response.toString());
-        assertEquals("invalid_dpop_proof", response.string("error"), response.toString());
-        assertNull(response.json().get("access_token"), response.toString());
-    }
 
     @Test
     void approvedDeviceCodePolledWithAProofGivesBoundTokens() {

@@ -3,16 +3,11 @@ package io.github.keycloakdpop.it;
 import static io.github.keycloakdpop.it.Http.form;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * The OAuth 2.0 device authorization grant (RFC 8628) as a device and a user's browser do it over plain HTTP: the
@@ -29,14 +24,7 @@ public final class DeviceFlow {
     public record Authorization(String deviceCode, String userCode, URI verificationUriComplete) {
     }
 
-    // Keycloak marks its cookies Secure, which java.net.CookieManager never sends over http; a browser does on
-    // localhost, so this browser keeps them itself (as CodeFlow does).
-    private final Map<String, String> cookies = new LinkedHashMap<>();
-    private final HttpClient browser = HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    private final Browser browser = new Browser();
     private URI lastUri;
 
     /** The device's request to {@code /protocol/openid-connect/auth/device} as the public client {@code clientId}. */
@@ -94,23 +82,7 @@ public final class DeviceFlow {
     }
 
     private Http.Response send(HttpRequest.Builder request) {
-        request.timeout(Duration.ofSeconds(30));
-        if (!cookies.isEmpty()) {
-            request.header("Cookie", cookies.entrySet().stream().map(c -> c.getKey() + "=" + c.getValue())
-                    .collect(Collectors.joining("; ")));
-        }
-        HttpRequest built = request.build();
-        try {
-            HttpResponse<String> response = browser.send(built, HttpResponse.BodyHandlers.ofString());
-            for (String setCookie : response.headers().allValues("Set-Cookie")) {
-                String pair = setCookie.split(";", 2)[0];
-                int eq = pair.indexOf('=');
-                cookies.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
-            }
-            return new Http.Response(response.statusCode(), response.headers().map(), response.body());
-        } catch (Exception e) {
-            throw new AssertionError("browser request failed: " + built.uri(), e);
-        }
+        return browser.send(request);
     }
 
     private static String unescape(String html) {

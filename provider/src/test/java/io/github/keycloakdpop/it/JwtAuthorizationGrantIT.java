@@ -1,10 +1,10 @@
 package io.github.keycloakdpop.it;
 
+import static io.github.keycloakdpop.it.Refusals.assertInvalidProof;
 import static io.github.keycloakdpop.it.Admin.json;
 import static io.github.keycloakdpop.it.Http.basic;
 import static io.github.keycloakdpop.it.Http.form;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
@@ -82,11 +82,6 @@ class JwtAuthorizationGrantIT {
         return Http.postForm(TOKEN, form("grant_type", GRANT, "assertion", assertion), basic(CLIENT, SECRET), dpop);
     }
 
-    static void assertInvalidProof(Http.Response response) {
-        assertEquals(400, response.status(), response.toString());
-        assertEquals("invalid_dpop_proof", response.string("error"), response.toString());
-        assertNull(response.json().get("access_token"), response.toString());
-    }
 
     @Test
     void assertionWithAProofGivesABoundToken() {

@@ -1,10 +1,9 @@
 package io.github.keycloakdpop.it;
 
+import static io.github.keycloakdpop.it.Refusals.assertInvalidProof;
 import static io.github.keycloakdpop.it.Http.basic;
 import static io.github.keycloakdpop.it.Http.form;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,13 +47,6 @@ class TokenEndpointProofIT {
         return Http.postForm(TOKEN, form("grant_type", "client_credentials"), basic("service", "service-secret"), dpop);
     }
 
-    static void assertInvalidProof(Http.Response response) {
-        assertEquals(400, response.status(), response.toString());
-        assertEquals("invalid_dpop_proof", response.string("error"), response.toString());
-        String description = response.string("error_description");
-        assertNotNull(description, response.toString());
-        assertFalse(description.isBlank(), response.toString());
-    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("keysAndAlgorithms")

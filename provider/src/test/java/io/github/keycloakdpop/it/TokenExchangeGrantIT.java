@@ -1,10 +1,10 @@
 package io.github.keycloakdpop.it;
 
+import static io.github.keycloakdpop.it.Refusals.assertInvalidProof;
 import static io.github.keycloakdpop.it.Admin.json;
 import static io.github.keycloakdpop.it.Http.basic;
 import static io.github.keycloakdpop.it.Http.form;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.nimbusds.jose.jwk.ECKey;
 import java.net.URI;
@@ -70,11 +70,6 @@ class TokenExchangeGrantIT {
                 "subject_token_type", ACCESS_TOKEN_TYPE), basic(clientId, secret), dpop);
     }
 
-    static void assertInvalidProof(Http.Response response) {
-        assertEquals(400, response.status(), response.toString());
-        assertEquals("invalid_dpop_proof", response.string("error"), response.toString());
-        assertNull(response.json().get("access_token"), response.toString());
-    }
 
     @Test
     void boundSubjectTokenExchangedWithAProofOfItsKeyGivesABoundToken() {

@@ -1,5 +1,6 @@
 package io.github.keycloakdpop.it;
 
+import static io.github.keycloakdpop.it.Refusals.assertInvalidProof;
 import static io.github.keycloakdpop.it.Admin.json;
 import static io.github.keycloakdpop.it.Http.basic;
 import static io.github.keycloakdpop.it.Http.form;
@@ -79,11 +80,6 @@ class UmaTicketGrantIT {
                 basic(clientId, secret), dpop);
     }
 
-    static void assertInvalidProof(Http.Response response) {
-        assertEquals(400, response.status(), response.toString());
-        assertEquals("invalid_dpop_proof", response.string("error"), response.toString());
-        assertNull(response.json().get("access_token"), response.toString());
-    }
 
     @Test
     void clientRequiringDpopGetsNoRptWithoutProof() {
