@@ -7,6 +7,7 @@ import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.ext.Provider;
@@ -23,10 +24,14 @@ import org.keycloak.representations.AccessToken;
  * challenge (§7.1, §7.2). What passes here also passes Keycloak's own re-check ({@code DPoPUtil.withDPoPVerifier}),
  * which follows.
  *
+ * <p>It runs before matching because the account API authenticates in a sub-resource locator, before the request
+ * filters of the matched method would run.
+ *
  * <p>Requests without credentials in the header are left to Keycloak (a POST to userinfo may carry the token in its
  * form body, which a request filter cannot read); {@link ResourceChallenges} completes those answers.
  */
 @Provider
+@PreMatching
 @Priority(Priorities.AUTHENTICATION)
 public class ResourceProofGate implements ContainerRequestFilter {
 
@@ -36,9 +41,12 @@ public class ResourceProofGate implements ContainerRequestFilter {
     @Override
     public void filter(ContainerRequestContext request) {
         List<String> authorization = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
-        RealmModel realm = session.getContext().getRealm();
-        if (authorization == null || authorization.isEmpty() || realm == null || !ResourceEndpoints.isResource(request)) {
+        if (authorization == null || authorization.isEmpty() || !ResourceEndpoints.isResource(request)) {
             return;
+        }
+        RealmModel realm = realm(request.getUriInfo().getPathSegments().get(1).getPath());
+        if (realm == null) {
+            return; // unknown realm: Keycloak answers 404 itself
         }
         DPoPResourceCheck check = ResourceEndpoints.check(session, realm);
         try {
@@ -60,5 +68,20 @@ public class ResourceProofGate implements ContainerRequestFilter {
             session.setAttribute(ResourceEndpoints.REFUSED, Boolean.TRUE);
             request.abortWith(ResourceEndpoints.response(refusal, request));
         }
+    }
+
+    /**
+     * Before matching, Keycloak has not resolved the realm yet. It resolves the same one from the same path segment
+     * right after; doing it now lets the token be verified with the realm's keys and issuer URL.
+     */
+    private RealmModel realm(String name) {
+        RealmModel realm = session.getContext().getRealm();
+        if (realm == null) {
+            realm = session.realms().getRealmByName(name);
+            if (realm != null) {
+                session.getContext().setRealm(realm);
+            }
+        }
+        return realm;
     }
 }
