@@ -10,7 +10,9 @@ import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
+import java.lang.annotation.Annotation;
 import java.util.ArrayList;
 import java.util.List;
 import org.keycloak.OAuth2Constants;
@@ -22,12 +24,16 @@ import org.keycloak.representations.AccessToken;
  * Completes Keycloak's own {@code 401} answers at userinfo and the account API where {@link ResourceProofGate} could
  * not decide before Keycloak:
  * <ul>
- * <li>no credentials at all: a challenge for each scheme, {@code Bearer} and {@code DPoP algs="..."}, without an
+ * <li>credentials in the header that Keycloak refused before any request filter ran (the account API authenticates
+ * in a sub-resource locator): if the reason is DPoP, the answer becomes the plugin's, with its RFC 9449 §7.1 error;
+ * Keycloak's own says only "HTTP 401 Unauthorized". A token Keycloak cannot even parse there (no {@code alg}) makes
+ * it fail with a 500; that becomes {@code 401 invalid_token}.</li>
+ * <li>no credentials at all: a challenge for each scheme, {@code DPoP algs="..."} and {@code Bearer}, without an
  * error (RFC 9449 §7.1, §7.2; RFC 6750 §3.1). Keycloak names only Bearer.</li>
  * <li>a DPoP-bound token in the form body of a userinfo POST (a bearer token, RFC 6750 §2.2): Keycloak refuses it
  * with a generic description; the challenge says why.</li>
  * </ul>
- * The status and the decision stay Keycloak's.
+ * The refusal itself stays Keycloak's.
  */
 @Provider
 @Priority(Priorities.AUTHENTICATION)
@@ -39,24 +45,52 @@ public class ResourceChallenges implements ContainerResponseFilter {
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
         RealmModel realm = session.getContext().getRealm();
-        if (response.getStatus() != 401 || realm == null || session.getAttribute(ResourceEndpoints.REFUSED) != null
+        int status = response.getStatus();
+        if ((status != 401 && status != 500) || realm == null || session.getAttribute(ResourceEndpoints.REFUSED) != null
                 || !ResourceEndpoints.isResource(request)) {
             return;
         }
-        Refusal refusal = refusal(ResourceEndpoints.check(session, realm), request, realm);
+        DPoPResourceCheck check = ResourceEndpoints.check(session, realm);
+        if (ResourceEndpoints.hasHeaderCredentials(check, request.getHeaders().get(HttpHeaders.AUTHORIZATION))) {
+            if (session.getAttribute(ResourceEndpoints.CHECKED) == null) {
+                explainEarlyRefusal(check, request, response, realm);
+            }
+            return; // else the gate had nothing against them: Keycloak refused for reasons of its own
+        }
+        if (status != 401) {
+            return;
+        }
+        Refusal refusal = withoutHeaderCredentials(check, request, realm);
         if (refusal != null) {
             response.getHeaders().put(HttpHeaders.WWW_AUTHENTICATE, new ArrayList<>(refusal.wwwAuthenticate()));
         }
     }
 
-    /** The answer Keycloak's 401 should carry, or null to keep Keycloak's. */
-    private Refusal refusal(DPoPResourceCheck check, ContainerRequestContext request, RealmModel realm) {
-        try {
-            check.credentials(request.getHeaders().get(HttpHeaders.AUTHORIZATION));
-            return null; // credentials in the header: everything DPoP about them was decided by the gate
-        } catch (Refusal noCredentials) {
-            // the gate let it through, so there are no DPoP or Bearer credentials in the header
+    /** Keycloak refused header credentials before the gate could look at them: say why, if it is the plugin's business. */
+    private void explainEarlyRefusal(DPoPResourceCheck check, ContainerRequestContext request,
+                                     ContainerResponseContext response, RealmModel realm) {
+        Refusal refusal = ResourceEndpoints.headerRefusal(session, realm, request);
+        if (refusal == null && response.getStatus() == 500) {
+            refusal = unusableToken(check, request, realm);
         }
+        if (refusal != null) {
+            replace(response, ResourceEndpoints.response(refusal, request));
+        }
+    }
+
+    /** invalid_token for a token that is not an active access token of this realm, whatever the scheme; else null. */
+    private Refusal unusableToken(DPoPResourceCheck check, ContainerRequestContext request, RealmModel realm) {
+        try {
+            Credentials credentials = check.credentials(request.getHeaders().get(HttpHeaders.AUTHORIZATION));
+            return ResourceEndpoints.activeAccessToken(session, realm, credentials.accessToken()) != null ? null
+                    : check.invalidToken(credentials, "The access token is invalid, expired or not from this realm");
+        } catch (Refusal refusal) {
+            return null; // malformed credentials were answered by headerRefusal
+        }
+    }
+
+    /** The challenges for a request whose only token, if any, is in the form body; null to keep Keycloak's. */
+    private Refusal withoutHeaderCredentials(DPoPResourceCheck check, ContainerRequestContext request, RealmModel realm) {
         String formToken = formAccessToken(request);
         if (formToken == null) {
             return check.noCredentials();
@@ -82,5 +116,11 @@ public class ResourceChallenges implements ContainerResponseFilter {
             return null;
         }
         return session.getContext().getHttpRequest().getDecodedFormParameters().getFirst(OAuth2Constants.ACCESS_TOKEN);
+    }
+
+    private static void replace(ContainerResponseContext response, Response ours) {
+        response.setStatus(ours.getStatus());
+        ours.getHeaders().forEach((name, values) -> response.getHeaders().put(name, new ArrayList<>(values)));
+        response.setEntity(ours.getEntity(), new Annotation[0], ours.getMediaType());
     }
 }

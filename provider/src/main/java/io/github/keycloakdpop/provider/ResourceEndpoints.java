@@ -23,6 +23,8 @@ final class ResourceEndpoints {
 
     /** Session attribute set when the plugin itself refused the request, so the response filter leaves it alone. */
     static final String REFUSED = "keycloak-dpop.resource-refused";
+    /** Session attribute set when {@link ResourceProofGate} checked the header credentials before Keycloak used them. */
+    static final String CHECKED = "keycloak-dpop.resource-checked";
 
     private ResourceEndpoints() {
     }
@@ -50,6 +52,41 @@ final class ResourceEndpoints {
         return new DPoPResourceCheck(session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm),
                 KeycloakClock.INSTANCE, (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl), realm.getName())
                 .acceptingBearer();
+    }
+
+    /**
+     * What the plugin has against the access token in the {@code Authorization} header, or null: null also when the
+     * header holds no DPoP or Bearer credentials, and for a bearer token Keycloak refuses for reasons that have
+     * nothing to do with DPoP.
+     */
+    static DPoPResourceCheck.Refusal headerRefusal(KeycloakSession session, RealmModel realm,
+                                                   ContainerRequestContext request) {
+        DPoPResourceCheck check = check(session, realm);
+        try {
+            DPoPResourceCheck.Credentials credentials = check.credentials(request.getHeaders().get(HttpHeaders.AUTHORIZATION));
+            AccessToken token = activeAccessToken(session, realm, credentials.accessToken());
+            if (token == null) {
+                return credentials.dpop()
+                        ? check.invalidToken(credentials, "The access token is invalid, expired or not from this realm")
+                        : null;
+            }
+            check.verify(credentials, request.getHeaders().get("DPoP"), request.getMethod(),
+                    session.getContext().getUri().getAbsolutePath(), cnfJkt(token));
+            clientRequirement(check, credentials, token, realm);
+            return null;
+        } catch (DPoPResourceCheck.Refusal refusal) {
+            return refusal.error() == null ? null : refusal;
+        }
+    }
+
+    /** Whether the {@code Authorization} header holds DPoP or Bearer credentials, well-formed or not. */
+    static boolean hasHeaderCredentials(DPoPResourceCheck check, List<String> authorization) {
+        try {
+            check.credentials(authorization);
+            return true;
+        } catch (DPoPResourceCheck.Refusal refusal) {
+            return refusal.error() != null;
+        }
     }
 
     /**

@@ -3,9 +3,15 @@ package io.github.keycloakdpop.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.util.Base64URL;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +39,15 @@ class AccountApiIT {
             headers.addAll(List.of("DPoP", proof));
         }
         return Http.request("GET", uri, null, headers.toArray(String[]::new));
+    }
+
+    static String ath(String accessToken) {
+        try {
+            return Base64URL.encode(MessageDigest.getInstance("SHA-256")
+                    .digest(accessToken.getBytes(StandardCharsets.US_ASCII))).toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static void assertChallenge(Http.Response response, String scheme, String error) {
@@ -99,6 +114,19 @@ class AccountApiIT {
         assertEquals(200, get(ACCOUNT, "DPoP " + token, proof).status());
 
         assertChallenge(get(ACCOUNT, "DPoP " + token, proof), "DPoP", "invalid_dpop_proof");
+    }
+
+    @Test
+    void proofOnlyThePluginRefusesIsRefusedBeforeTheAccountApiAnswers() {
+        // Keycloak authenticates the account API (and ignores exp) before any request filter; the plugin's stricter
+        // checks still refuse before the resource method runs.
+        String expired = Proofs.crafted(key, JWSAlgorithm.ES256, "GET", ACCOUNT, h -> { },
+                c -> c.claim("ath", ath(token)).expirationTime(new Date(System.currentTimeMillis() - 60_000)));
+
+        Http.Response response = get(ACCOUNT, "DPoP " + token, expired);
+
+        assertChallenge(response, "DPoP", "invalid_dpop_proof");
+        assertEquals("DPoP proof has expired (exp)", response.string("error_description"));
     }
 
     @Test

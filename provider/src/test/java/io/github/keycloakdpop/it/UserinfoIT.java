@@ -187,6 +187,23 @@ class UserinfoIT {
     }
 
     @Test
+    void unboundTokenOfAClientThatNowRequiresDpopIsRefusedAsBearer() {
+        // Keycloak refuses the Bearer scheme for every token of a client that requires DPoP, bound or not.
+        Admin.createClient(Admin.json("clientId", "userinfo-later-dpop", "publicClient", false, "secret", "s3cret",
+                "directAccessGrantsEnabled", true, "standardFlowEnabled", false));
+        String unbound = Http.postForm(KC.tokenEndpoint(), form("grant_type", "password", "username", "alice",
+                "password", "alice", "scope", "openid"), basic("userinfo-later-dpop", "s3cret"), List.of())
+                .string("access_token");
+        Admin.updateClient("userinfo-later-dpop", Map.of("attributes", Map.of("dpop.bound.access.tokens", "true")));
+
+        Http.Response response = get(USERINFO, "Bearer " + unbound);
+
+        assertEquals(401, response.status(), response.toString());
+        assertTrue(response.header("WWW-Authenticate").startsWith("Bearer error=\"invalid_token\", "
+                + "error_description=\"The client of this access token requires DPoP"), response.headers("WWW-Authenticate").toString());
+    }
+
+    @Test
     void requestWithoutCredentialsGetsABearerAndADpopChallenge() {
         Http.Response response = get(USERINFO, null);
 
