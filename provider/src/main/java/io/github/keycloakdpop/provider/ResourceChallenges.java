@@ -52,10 +52,14 @@ public class ResourceChallenges implements ContainerResponseFilter {
         }
         DPoPResourceCheck check = ResourceEndpoints.check(session, realm);
         if (ResourceEndpoints.hasHeaderCredentials(check, request.getHeaders().get(HttpHeaders.AUTHORIZATION))) {
-            if (session.getAttribute(ResourceEndpoints.CHECKED) == null) {
-                explainEarlyRefusal(check, request, response, realm);
+            // The account API authenticates in a sub-resource locator, before the gate: say why it refused, if that
+            // is the plugin's business. If the gate ran, it had nothing against them: Keycloak's reasons are its own.
+            Refusal refusal = session.getAttribute(ResourceEndpoints.CHECKED) != null ? null
+                    : ResourceEndpoints.headerRefusal(session, realm, request);
+            if (refusal != null) {
+                replace(response, ResourceEndpoints.response(refusal, request));
             }
-            return; // else the gate had nothing against them: Keycloak refused for reasons of its own
+            return;
         }
         if (status != 401) {
             return;
@@ -63,29 +67,6 @@ public class ResourceChallenges implements ContainerResponseFilter {
         Refusal refusal = withoutHeaderCredentials(check, request, realm);
         if (refusal != null) {
             response.getHeaders().put(HttpHeaders.WWW_AUTHENTICATE, new ArrayList<>(refusal.wwwAuthenticate()));
-        }
-    }
-
-    /** Keycloak refused header credentials before the gate could look at them: say why, if it is the plugin's business. */
-    private void explainEarlyRefusal(DPoPResourceCheck check, ContainerRequestContext request,
-                                     ContainerResponseContext response, RealmModel realm) {
-        Refusal refusal = ResourceEndpoints.headerRefusal(session, realm, request);
-        if (refusal == null && response.getStatus() == 500) {
-            refusal = unusableToken(check, request, realm);
-        }
-        if (refusal != null) {
-            replace(response, ResourceEndpoints.response(refusal, request));
-        }
-    }
-
-    /** invalid_token for a token that is not an active access token of this realm, whatever the scheme; else null. */
-    private Refusal unusableToken(DPoPResourceCheck check, ContainerRequestContext request, RealmModel realm) {
-        try {
-            Credentials credentials = check.credentials(request.getHeaders().get(HttpHeaders.AUTHORIZATION));
-            return ResourceEndpoints.activeAccessToken(session, realm, credentials.accessToken()) != null ? null
-                    : check.invalidToken(credentials, "The access token is invalid, expired or not from this realm");
-        } catch (Refusal refusal) {
-            return null; // malformed credentials were answered by headerRefusal
         }
     }
 

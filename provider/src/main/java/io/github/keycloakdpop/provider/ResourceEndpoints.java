@@ -55,9 +55,9 @@ final class ResourceEndpoints {
     }
 
     /**
-     * What the plugin has against the access token in the {@code Authorization} header, or null: null also when the
-     * header holds no DPoP or Bearer credentials, and for a bearer token Keycloak refuses for reasons that have
-     * nothing to do with DPoP.
+     * What the plugin has against the access token in the {@code Authorization} header, or null (also when the header
+     * holds no DPoP or Bearer credentials). A token that is not an active access token of this realm is
+     * {@code invalid_token} with either scheme: Keycloak refuses it too, but answers some unparseable ones with a 500.
      */
     static DPoPResourceCheck.Refusal headerRefusal(KeycloakSession session, RealmModel realm,
                                                    ContainerRequestContext request) {
@@ -66,9 +66,7 @@ final class ResourceEndpoints {
             DPoPResourceCheck.Credentials credentials = check.credentials(request.getHeaders().get(HttpHeaders.AUTHORIZATION));
             AccessToken token = activeAccessToken(session, realm, credentials.accessToken());
             if (token == null) {
-                return credentials.dpop()
-                        ? check.invalidToken(credentials, "The access token is invalid, expired or not from this realm")
-                        : null;
+                return check.invalidToken(credentials, "The access token is invalid, expired or not from this realm");
             }
             check.verify(credentials, request.getHeaders().get("DPoP"), request.getMethod(),
                     session.getContext().getUri().getAbsolutePath(), cnfJkt(token));

@@ -16,9 +16,10 @@ import org.keycloak.models.RealmModel;
  * RFC 9449 §7 where Keycloak itself is the protected resource: userinfo (GET and POST) and the account REST API.
  * For an access token in the {@code Authorization} header it decides everything DPoP before Keycloak's resource
  * method runs: a bound token needs the DPoP scheme, a proof with {@code ath} and the token's key; the DPoP scheme
- * needs a bound token. Refusals are {@code 401} with {@code invalid_token} or {@code invalid_dpop_proof} in a
- * {@code WWW-Authenticate} challenge (§7.1, §7.2). What passes here also passes Keycloak's own re-check
- * ({@code DPoPUtil.withDPoPVerifier}).
+ * needs a bound token; a token that is not an active access token of the realm is {@code invalid_token} with either
+ * scheme. Refusals are {@code 401} with {@code invalid_token} or {@code invalid_dpop_proof} in a
+ * {@code WWW-Authenticate} challenge (§7.1, §7.2), {@code 400 invalid_request} for a malformed header. What passes
+ * here also passes Keycloak's own re-check ({@code DPoPUtil.withDPoPVerifier}).
  *
  * <p>Two cases are completed by {@link ResourceChallenges} after Keycloak answered: requests without credentials in
  * the header (a POST to userinfo may carry the token in its form body, which a request filter cannot read), and the
