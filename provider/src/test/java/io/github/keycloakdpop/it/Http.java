@@ -46,8 +46,13 @@ public final class Http {
         }
 
         public String header(String name) {
+            return headers(name).stream().findFirst().orElse(null);
+        }
+
+        /** Every line of the header {@code name}, in the order received. */
+        public List<String> headers(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-                    .flatMap(e -> e.getValue().stream()).findFirst().orElse(null);
+                    .flatMap(e -> e.getValue().stream()).toList();
         }
 
         @Override
@@ -87,6 +92,23 @@ public final class Http {
     public static Response get(URI uri, Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET();
         headers.forEach(request::header);
+        return send(request.build());
+    }
+
+    /**
+     * A request with header lines given as alternating names and values (a name may repeat, each becomes its own
+     * line) and, unless {@code form} is null, a form body.
+     */
+    public static Response request(String method, URI uri, Map<String, String> form, String... headerNamesAndValues) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .method(method, form == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(encode(form)));
+        if (form != null) {
+            request.header("Content-Type", "application/x-www-form-urlencoded");
+        }
+        for (int i = 0; i < headerNamesAndValues.length; i += 2) {
+            request.header(headerNamesAndValues[i], headerNamesAndValues[i + 1]);
+        }
         return send(request.build());
     }
 

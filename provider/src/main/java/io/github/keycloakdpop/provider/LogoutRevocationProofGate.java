@@ -1,0 +1,84 @@
+package io.github.keycloakdpop.provider;
+
+import io.github.keycloakdpop.core.DPoPProofException;
+import io.github.keycloakdpop.core.DPoPProofVerifier;
+import io.github.keycloakdpop.core.ProofRequest;
+import io.github.keycloakdpop.core.VerifiedProof;
+import jakarta.annotation.Priority;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.PathSegment;
+import jakarta.ws.rs.ext.Provider;
+import java.util.List;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.representations.dpop.DPoP;
+import org.keycloak.services.util.DPoPUtil;
+
+/**
+ * The proof a public client sends with its DPoP-bound refresh token to the logout endpoint (refresh-token logout)
+ * and to the revocation endpoint. Keycloak 26.7.3 verifies no proof at either: its logout then always fails for a
+ * bound refresh token ("DPoP proof is missing", Keycloak issue #50306, because {@code LogoutEndpoint} never calls
+ * {@code DPoPUtil.handleDPoPHeader} before {@code TokenManager.verifyRefreshToken} checks the binding), and its
+ * revocation ignores the binding.
+ *
+ * <p>This gate verifies the proof as the token endpoint's gate does (RFC 9449 §4.3, no {@code ath}: these are
+ * authorization server endpoints), refuses a bad one with {@code invalid_dpop_proof}, and hands a good one to
+ * Keycloak the way its own check would have: as the session's {@code dpop} attribute, which Keycloak's refresh-token
+ * binding check reads. {@link LogoutRevocationPolicy} decides the rest once the token and the client are known.
+ */
+@Provider
+@Priority(Priorities.AUTHENTICATION)
+public class LogoutRevocationProofGate implements ContainerRequestFilter {
+
+    @Context
+    KeycloakSession session;
+
+    @Override
+    public void filter(ContainerRequestContext request) {
+        if (!"POST".equals(request.getMethod()) || endpoint(request.getUriInfo().getPathSegments()) == null) {
+            return;
+        }
+        List<String> dpop = request.getHeaders().get("DPoP");
+        RealmModel realm = session.getContext().getRealm();
+        if (dpop == null || dpop.isEmpty() || realm == null) {
+            return; // whether a proof was needed depends on the token, known only once Keycloak has read the form
+        }
+        try {
+            VerifiedProof proof = verifier(realm).verify(new ProofRequest(dpop, request.getMethod(),
+                    session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
+            session.setAttribute(ProofGate.VERIFIED_PROOF, proof);
+            session.setAttribute(DPoPUtil.DPOP_SESSION_ATTRIBUTE, keycloakProof(proof));
+        } catch (DPoPProofException e) {
+            request.abortWith(OAuthErrors.badRequest(e.error(), e.description()));
+        }
+    }
+
+    /** "logout" or "revoke" for realms/{realm}/protocol/openid-connect/{logout,revoke}, else null. */
+    static String endpoint(List<PathSegment> path) {
+        if (path.size() != 5 || !"realms".equals(path.get(0).getPath()) || !"protocol".equals(path.get(2).getPath())
+                || !"openid-connect".equals(path.get(3).getPath())) {
+            return null;
+        }
+        String last = path.get(4).getPath();
+        return "logout".equals(last) || "revoke".equals(last) ? last : null;
+    }
+
+    private DPoPProofVerifier verifier(RealmModel realm) {
+        return new DPoPProofVerifier(session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm),
+                KeycloakClock.INSTANCE, (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl));
+    }
+
+    /** What Keycloak's own proof check leaves in the session; its binding check reads only the thumbprint. */
+    private static DPoP keycloakProof(VerifiedProof proof) {
+        DPoP dpop = new DPoP();
+        dpop.id(proof.jti());
+        dpop.iat(proof.iat());
+        dpop.setHttpMethod(proof.htm());
+        dpop.setHttpUri(proof.htu());
+        dpop.setThumbprint(proof.jkt());
+        return dpop;
+    }
+}
