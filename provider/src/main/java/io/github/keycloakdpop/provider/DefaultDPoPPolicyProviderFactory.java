@@ -127,7 +127,7 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
                     configured.allowedAlgorithms().stream().filter(a -> !verifiable.contains(a)).sorted().toList());
         }
         policy = configured.withAllowedAlgorithms(algorithms);
-        LOG.infof("keycloak-dpop %s: strict RFC 9449 checks at the token and PAR endpoints; algorithms %s, "
+        LOG.infof("keycloak-dpop %s: strict RFC 9449 checks at the token, PAR, userinfo and account endpoints; algorithms %s, "
                 + "proof max age %d s, clock skew %d s", version(), new TreeSet<>(policy.allowedAlgorithms()),
                 policy.maxAge().toSeconds(), policy.clockSkew().toSeconds());
     }

@@ -18,7 +18,7 @@ class PluginStartupIT {
     void startupLogSaysWhatThePluginEnforces() {
         String log = KeycloakServer.get().logText();
 
-        assertTrue(log.contains("keycloak-dpop 0.1.0-SNAPSHOT: strict RFC 9449 checks at the token and PAR endpoints"),
+        assertTrue(log.contains("keycloak-dpop 0.1.0-SNAPSHOT: strict RFC 9449 checks at the token, PAR, userinfo and account endpoints"),
                 KeycloakServer.get().logTail());
     }
 
