@@ -2,6 +2,7 @@ package io.github.keycloakdpop.provider;
 
 import io.github.keycloakdpop.core.DPoPProofException;
 import io.github.keycloakdpop.core.DPoPProofVerifier;
+import io.github.keycloakdpop.core.ProofKeyCache;
 import io.github.keycloakdpop.core.ProofRequest;
 import io.github.keycloakdpop.core.VerifiedProof;
 import jakarta.annotation.Priority;
@@ -27,6 +28,12 @@ public class ProofGate implements ContainerRequestFilter {
 
     /** Session attribute under which the verified proof is kept for the rest of the request. */
     public static final String VERIFIED_PROOF = "keycloak-dpop.verified-proof";
+
+    /**
+     * Proof keys seen before, for the whole server: a verifier is made per request, the cache outlives it. Bounded by
+     * entries and age (see {@link ProofKeyCache}); the keys in it are public.
+     */
+    private static final ProofKeyCache KEYS = ProofKeyCache.defaults();
 
     @Context
     KeycloakSession session;
@@ -55,7 +62,7 @@ public class ProofGate implements ContainerRequestFilter {
 
     private DPoPProofVerifier verifier(RealmModel realm) {
         return new DPoPProofVerifier(session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm), KeycloakClock.INSTANCE,
-                (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl));
+                (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl), KEYS);
     }
 
     /** realms/{realm}/protocol/openid-connect/token or realms/{realm}/protocol/openid-connect/ext/par/request */
