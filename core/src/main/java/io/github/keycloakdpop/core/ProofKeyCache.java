@@ -15,8 +15,12 @@ import java.util.function.LongSupplier;
  */
 public final class ProofKeyCache {
 
-    /** Default entry bound; with the footprint measured by the bench module, about {@value} × 10 KiB at most. */
-    public static final int DEFAULT_MAX_ENTRIES = 2048;
+    /**
+     * Default entry bound. Measured retained size per entry with BouncyCastle's full precomputation (bench module,
+     * KeyCacheFootprint, JOL): P-256 about 8 KiB, P-384 14 KiB, P-521 18 KiB, RSA-2048 1.2 KiB; so at most about
+     * 8 MiB for ES256 clients and 18 MiB if every entry were P-521 (what a client minting keys could force).
+     */
+    public static final int DEFAULT_MAX_ENTRIES = 1024;
     public static final Duration DEFAULT_MAX_AGE = Duration.ofMinutes(10);
 
     private record Entry(VerificationKey key, long cachedAt) {
