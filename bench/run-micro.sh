@@ -47,6 +47,10 @@ for V in 17 25; do
   "$JAVA" -jar "$JAR" "$BENCH" $JMH_ARGS -rf json -rff "$OUT/jmh-jdk$V.json" > "$OUT/jmh-jdk$V.log" 2>&1 \
     || { echo "JMH failed on JDK $V, see $OUT/jmh-jdk$V.log"; exit 1; }
   grep -E '^(VerifyBench|KeyCacheBench)' "$OUT/jmh-jdk$V.log" || true
+  if [[ "${1:-}" != "--final" ]]; then
+    echo "== thread CPU time on JDK $V (less sensitive to other load than JMH's wall clock)"
+    "$JAVA" -cp "$JAR" io.github.keycloakdpop.bench.CpuTimeProbe 3 2>/dev/null | grep -v SLF4J | tee "$OUT/cpu-time-jdk$V.txt"
+  fi
 done
 
 echo "== key cache footprint (JOL)"

@@ -96,7 +96,7 @@ public final class Report {
                     fastest = Math.min(fastest, s.get(c)[0]);
                 }
             }
-            return check(s.get("VerifyBench.oursFastKeyNeverSeen"), fastest);
+            return fastest == Double.MAX_VALUE ? "–" : check(s.get("VerifyBench.oursFastKeyNeverSeen"), fastest);
         });
 
         md.append("\n## Key cache: returning-key cost by number of distinct keys (bound ").append(io.github.keycloakdpop.core.ProofKeyCache.DEFAULT_MAX_ENTRIES).append(")\n\n| distinct keys |");
@@ -116,6 +116,13 @@ public final class Report {
         }
         md.append("\n## Key cache memory (JOL, full BouncyCastle precomputation per key)\n\n```\n")
                 .append(readOr(dir.resolve("footprint.txt"), "not measured")).append("```\n");
+        for (String jdk : jdks) {
+            Path cpuTime = dir.resolve("cpu-time-jdk" + jdk + ".txt");
+            if (Files.exists(cpuTime)) {
+                md.append("\n## Thread CPU time, JDK ").append(jdk).append(" (CpuTimeProbe; indicative on a busy machine)\n\n```\n")
+                        .append(readOr(cpuTime, "")).append("\n```\n");
+            }
+        }
         Files.writeString(dir.resolve("report.md"), md.toString());
         Files.writeString(dir.resolve("report.svg"), svg(jdks, byJdk, sslEcdsa));
         System.out.print(md);
