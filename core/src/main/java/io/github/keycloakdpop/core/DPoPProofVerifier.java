@@ -74,7 +74,8 @@ public final class DPoPProofVerifier {
         BigDecimal now = BigDecimal.valueOf(clock.millis(), 3);
         String jti = ClaimChecks.jti(claims, policy.maxJtiLength());
         ClaimChecks.htm(claims, request.htm());
-        String htu = ClaimChecks.htu(claims, request.htu(), policy.literalHtu());
+        String requestHtu = Htu.normalize(request.htu().toASCIIString()); // compared with htu, then part of the replay key
+        String htu = ClaimChecks.htu(claims, request.htu(), requestHtu, policy.literalHtu());
         BigDecimal iat = ClaimChecks.iat(claims, now, policy.maxAge(), policy.clockSkew());
         ClaimChecks.exp(claims, now, policy.clockSkew());
         ClaimChecks.nbf(claims, now, policy.clockSkew());
@@ -86,7 +87,7 @@ public final class DPoPProofVerifier {
         String jkt = key.jkt();
 
         // §11.1: single use, recorded last
-        firstUse(request, jti, iat, now);
+        firstUse(request, requestHtu, jti, iat, now);
         return new VerifiedProof(jkt, jti, request.htm(), htu, iat.longValue(), nonce, ath);
     }
 
@@ -124,10 +125,11 @@ public final class DPoPProofVerifier {
      * RFC 9449 §11.1: remember the jti, in the context of the target URI, for as long as the proof could still be
      * accepted. The jti is hashed so the key has a fixed size whatever the client sent.
      */
-    private void firstUse(ProofRequest request, String jti, BigDecimal iat, BigDecimal now) throws DPoPProofException {
+    private void firstUse(ProofRequest request, String requestHtu, String jti, BigDecimal iat, BigDecimal now)
+            throws DPoPProofException {
         String jtiHash = Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(AccessTokenHash.sha256(jti.getBytes(StandardCharsets.UTF_8)));
-        String key = "dpop-jti:" + request.replayScope() + ":" + Htu.normalize(request.htu().toASCIIString()) + ":" + jtiHash;
+        String key = "dpop-jti:" + request.replayScope() + ":" + requestHtu + ":" + jtiHash;
         BigDecimal acceptedUntil = iat.add(ClaimChecks.seconds(policy.maxAge())).add(ClaimChecks.seconds(policy.clockSkew()));
         long ttl = Math.max(1, acceptedUntil.subtract(now).setScale(0, RoundingMode.CEILING).longValueExact() + 1);
         if (!replayGuard.firstUse(key, ttl)) {
