@@ -3,7 +3,9 @@ package io.github.keycloakdpop.provider;
 import io.github.keycloakdpop.core.DPoPProofException;
 import io.github.keycloakdpop.core.DPoPProofVerifier;
 import io.github.keycloakdpop.core.ProofKeyCache;
+import io.github.keycloakdpop.core.ProofPolicy;
 import io.github.keycloakdpop.core.ProofRequest;
+import io.github.keycloakdpop.core.ReplayGuard;
 import io.github.keycloakdpop.core.VerifiedProof;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
@@ -35,6 +37,13 @@ public class ProofGate implements ContainerRequestFilter {
      */
     private static final ProofKeyCache KEYS = ProofKeyCache.defaults();
 
+    /**
+     * The fast path needs BouncyCastle's lightweight API, which Keycloak ships in bcprov-jdk18on; a distribution that
+     * replaced it (FIPS, bc-fips) gets the jose4j reference path instead of a server error on the first proof.
+     */
+    static final boolean FAST_PATH = classPresent("org.bouncycastle.crypto.signers.ECDSASigner")
+            && classPresent("org.bouncycastle.crypto.ec.CustomNamedCurves");
+
     @Context
     KeycloakSession session;
 
@@ -61,8 +70,19 @@ public class ProofGate implements ContainerRequestFilter {
     }
 
     private DPoPProofVerifier verifier(RealmModel realm) {
-        return new DPoPProofVerifier(session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm), KeycloakClock.INSTANCE,
-                (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl), KEYS);
+        ProofPolicy policy = session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm);
+        ReplayGuard replayGuard = (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl);
+        return FAST_PATH ? new DPoPProofVerifier(policy, KeycloakClock.INSTANCE, replayGuard, KEYS)
+                : DPoPProofVerifier.reference(policy, KeycloakClock.INSTANCE, replayGuard);
+    }
+
+    private static boolean classPresent(String name) {
+        try {
+            Class.forName(name, false, ProofGate.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /** realms/{realm}/protocol/openid-connect/token or realms/{realm}/protocol/openid-connect/ext/par/request */
