@@ -40,13 +40,15 @@ final class ClaimChecks {
         }
     }
 
-    static String htu(Map<String, Object> claims, URI requestUri, boolean literal) throws DPoPProofException {
+    /** @param normalizedRequestUri {@code Htu.normalize} of the request URI */
+    static String htu(Map<String, Object> claims, URI requestUri, String normalizedRequestUri, boolean literal)
+            throws DPoPProofException {
         Object htu = claims.get("htu");
         if (htu == null) {
             throw new DPoPProofException("DPoP proof is missing htu");
         }
         String expected = Htu.withoutQueryAndFragment(requestUri);
-        if (!(htu instanceof String s) || !Htu.matches(s, requestUri)) {
+        if (!(htu instanceof String s) || !Htu.matchesNormalized(s, normalizedRequestUri)) {
             throw new DPoPProofException("DPoP proof htu does not match " + expected);
         }
         if (literal && !Htu.writtenSameWay(s, requestUri)) {

@@ -9,26 +9,43 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
-import org.jose4j.jwa.AlgorithmConstraints;
-import org.jose4j.jwa.AlgorithmConstraints.ConstraintType;
-import org.jose4j.jwk.PublicJsonWebKey;
-import org.jose4j.jws.JsonWebSignature;
-import org.jose4j.lang.JoseException;
+import io.github.keycloakdpop.core.ProofKeys.ProofKey;
 
 /**
  * Verifies a DPoP proof (RFC 9449 §4.3). Cheap checks run first, the signature next, and the replay store is
  * written last so that only otherwise valid proofs occupy it.
+ *
+ * <p>Two paths check the key and the signature and must agree on every proof: the fast path (the default:
+ * BouncyCastle's lightweight ECDSA, JDK RSA and EdDSA, keys cached in a {@link ProofKeyCache}) and the jose4j
+ * reference path ({@link #reference}), kept for tests and comparisons.
  */
 public final class DPoPProofVerifier {
 
     private final ProofPolicy policy;
     private final Clock clock;
     private final ReplayGuard replayGuard;
+    private final ProofKeys keys;
 
+    /** The fast path with a key cache of its own; verifiers that live briefly should share one instead. */
     public DPoPProofVerifier(ProofPolicy policy, Clock clock, ReplayGuard replayGuard) {
+        this(policy, clock, replayGuard, ProofKeyCache.defaults());
+    }
+
+    /** The fast path, with a key cache shared by every verifier that is given it. */
+    public DPoPProofVerifier(ProofPolicy policy, Clock clock, ReplayGuard replayGuard, ProofKeyCache keyCache) {
+        this(policy, clock, replayGuard, new FastKeys(Objects.requireNonNull(keyCache, "keyCache")));
+    }
+
+    private DPoPProofVerifier(ProofPolicy policy, Clock clock, ReplayGuard replayGuard, ProofKeys keys) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.replayGuard = Objects.requireNonNull(replayGuard, "replayGuard");
+        this.keys = keys;
+    }
+
+    /** The jose4j reference path: every key built, every signature and thumbprint computed by jose4j. */
+    public static DPoPProofVerifier reference(ProofPolicy policy, Clock clock, ReplayGuard replayGuard) {
+        return new DPoPProofVerifier(policy, clock, replayGuard, Jose4jKeys.INSTANCE);
     }
 
     public VerifiedProof verify(ProofRequest request) throws DPoPProofException {
@@ -42,23 +59,23 @@ public final class DPoPProofVerifier {
 
     private VerifiedProof check(ProofRequest request) throws DPoPProofException {
         // RFC 9449 §4.3 items 1-2: one header, one well-formed JWS
-        String proof = singleProof(request.dpopHeaderValues());
-        String[] parts = CompactJws.split(proof);
+        CompactJws jws = CompactJws.parse(singleProof(request.dpopHeaderValues()));
 
         // items 4, 5, 7: typed, asymmetric, and carrying a public key that suits the algorithm
-        Map<String, Object> header = CompactJws.jsonObject(parts[0], "DPoP proof header is not valid JSON");
+        Map<String, Object> header = CompactJws.jsonObject(jws.header(), "DPoP proof header is not valid JSON");
         HeaderChecks.typ(header);
         String alg = HeaderChecks.alg(header, policy.allowedAlgorithms());
         HeaderChecks.noCrit(header);
         HeaderChecks.noKeyReferences(header);
-        PublicJsonWebKey jwk = JwkChecks.publicKey(HeaderChecks.jwk(header), alg);
+        ProofKey key = keys.key(JwkChecks.publicKey(HeaderChecks.jwk(header), alg));
 
         // items 3, 8, 9, 11, 12: the claims bind the proof to this request, this moment and this access token
-        Map<String, Object> claims = CompactJws.jsonObject(parts[1], "DPoP proof claims are not a JSON object");
+        Map<String, Object> claims = CompactJws.jsonObject(jws.claims(), "DPoP proof claims are not a JSON object");
         BigDecimal now = BigDecimal.valueOf(clock.millis(), 3);
         String jti = ClaimChecks.jti(claims, policy.maxJtiLength());
         ClaimChecks.htm(claims, request.htm());
-        String htu = ClaimChecks.htu(claims, request.htu(), policy.literalHtu());
+        String requestHtu = Htu.normalize(request.htu().toASCIIString()); // compared with htu, then part of the replay key
+        String htu = ClaimChecks.htu(claims, request.htu(), requestHtu, policy.literalHtu());
         BigDecimal iat = ClaimChecks.iat(claims, now, policy.maxAge(), policy.clockSkew());
         ClaimChecks.exp(claims, now, policy.clockSkew());
         ClaimChecks.nbf(claims, now, policy.clockSkew());
@@ -66,11 +83,11 @@ public final class DPoPProofVerifier {
         String nonce = ClaimChecks.nonce(claims);
 
         // item 6: only now spend a signature verification
-        verifySignature(proof, alg, jwk);
-        String jkt = Thumbprints.jkt(jwk);
+        verifySignature(jws, alg, key);
+        String jkt = key.jkt();
 
         // §11.1: single use, recorded last
-        firstUse(request, jti, iat, now);
+        firstUse(request, requestHtu, jti, iat, now);
         return new VerifiedProof(jkt, jti, request.htm(), htu, iat.longValue(), nonce, ath);
     }
 
@@ -93,31 +110,26 @@ public final class DPoPProofVerifier {
         return proof;
     }
 
-    /** RFC 9449 §4.3 item 6, with the embedded key and only the header's (already allowed) algorithm. */
-    private static void verifySignature(String proof, String alg, PublicJsonWebKey jwk) throws DPoPProofException {
-        try {
-            JsonWebSignature jws = new JsonWebSignature();
-            jws.setAlgorithmConstraints(new AlgorithmConstraints(ConstraintType.PERMIT, alg));
-            jws.setKnownCriticalHeaders();
-            jws.setCompactSerialization(proof);
-            jws.setKey(jwk.getPublicKey());
-            if (jws.verifySignature()) {
-                return;
-            }
-        } catch (JoseException e) {
-            // same answer as a wrong signature
+    /**
+     * RFC 9449 §4.3 item 6, with the embedded key and only the header's (already allowed) algorithm. An ECDSA
+     * signature must have exactly the RFC 7518 §3.4 length: jose4j alone would also take shorter ones.
+     */
+    private static void verifySignature(CompactJws jws, String alg, ProofKey key) throws DPoPProofException {
+        boolean wellFormed = !alg.startsWith("ES") || jws.signature().length == VerificationKey.Ecdsa.signatureLength(alg);
+        if (!wellFormed || !key.verify(alg, jws)) {
+            throw new DPoPProofException("DPoP proof signature is invalid");
         }
-        throw new DPoPProofException("DPoP proof signature is invalid");
     }
 
     /**
      * RFC 9449 §11.1: remember the jti, in the context of the target URI, for as long as the proof could still be
      * accepted. The jti is hashed so the key has a fixed size whatever the client sent.
      */
-    private void firstUse(ProofRequest request, String jti, BigDecimal iat, BigDecimal now) throws DPoPProofException {
+    private void firstUse(ProofRequest request, String requestHtu, String jti, BigDecimal iat, BigDecimal now)
+            throws DPoPProofException {
         String jtiHash = Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(AccessTokenHash.sha256(jti.getBytes(StandardCharsets.UTF_8)));
-        String key = "dpop-jti:" + request.replayScope() + ":" + Htu.normalize(request.htu().toASCIIString()) + ":" + jtiHash;
+        String key = "dpop-jti:" + request.replayScope() + ":" + requestHtu + ":" + jtiHash;
         BigDecimal acceptedUntil = iat.add(ClaimChecks.seconds(policy.maxAge())).add(ClaimChecks.seconds(policy.clockSkew()));
         long ttl = Math.max(1, acceptedUntil.subtract(now).setScale(0, RoundingMode.CEILING).longValueExact() + 1);
         if (!replayGuard.firstUse(key, ttl)) {

@@ -59,6 +59,14 @@ public final class DPoPResourceCheck {
         this(new DPoPProofVerifier(policy, clock, replayGuard), algs(policy), replayScope, false);
     }
 
+    /**
+     * The same, with a verifier of the caller's (for example one sharing a {@link ProofKeyCache} across requests);
+     * {@code policy} must be the one the verifier applies, for the {@code algs} of the challenges.
+     */
+    public DPoPResourceCheck(ProofPolicy policy, DPoPProofVerifier verifier, String replayScope) {
+        this(verifier, algs(policy), replayScope, false);
+    }
+
     private DPoPResourceCheck(DPoPProofVerifier verifier, String algs, String replayScope, boolean bearerAccepted) {
         this.verifier = verifier;
         this.algs = algs;

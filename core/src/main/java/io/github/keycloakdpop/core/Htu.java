@@ -49,9 +49,13 @@ public final class Htu {
 
     /** Whether a proof's {@code htu} denotes the request URI; false if {@code proofHtu} is not an http(s) URI. */
     public static boolean matches(String proofHtu, URI requestUri) {
-        String expected = normalize(requestUri.toASCIIString());
+        return matchesNormalized(proofHtu, normalize(requestUri.toASCIIString()));
+    }
+
+    /** {@link #matches}, with the request URI already normalized (the verifier needs that form twice per proof). */
+    static boolean matchesNormalized(String proofHtu, String normalizedRequestUri) {
         try {
-            return normalize(proofHtu).equals(expected);
+            return normalize(proofHtu).equals(normalizedRequestUri);
         } catch (IllegalArgumentException e) {
             return false;
         }

@@ -28,20 +28,43 @@ final class JwkChecks {
     private JwkChecks() {
     }
 
-    /** The proof key, checked against {@code alg}; only the members that define the key are given to jose4j. */
-    static PublicJsonWebKey publicKey(Map<String, Object> jwk, String alg) throws DPoPProofException {
+    /**
+     * The proof key's defining members, checked against {@code alg}. Everything but the EC point check, which costs
+     * field arithmetic and is done by {@link #onCurve} only for a key that is not already known to be valid.
+     */
+    static ProofJwk publicKey(Map<String, Object> jwk, String alg) throws DPoPProofException {
         noPrivateMembers(jwk);
         String kty = alg.startsWith("ES") ? "EC" : alg.equals("EdDSA") ? "OKP" : "RSA";
         if (!kty.equals(jwk.get("kty"))) {
             throw new DPoPProofException("DPoP proof jwk must have kty " + kty + " for alg " + alg);
         }
-        Map<String, Object> members = switch (kty) {
+        return switch (kty) {
             case "EC" -> ec(jwk, alg);
             case "OKP" -> okp(jwk);
             default -> rsa(jwk);
         };
+    }
+
+    /**
+     * y² = x³ + ax + b (mod p), with both coordinates reduced; a no-op for RSA and OKP keys. Checked here rather than
+     * trusting every JCA provider to refuse off-curve (invalid-curve) points; the NIST curves have cofactor 1, so on
+     * the curve means in the group.
+     */
+    static void onCurve(ProofJwk jwk) throws DPoPProofException {
+        if (!"EC".equals(jwk.kty())) {
+            return;
+        }
+        ECParameterSpec spec = CURVES.get(jwk.crv());
+        BigInteger p = ((ECFieldFp) spec.getCurve().getField()).getP();
+        if (!onCurve(spec.getCurve(), p, new BigInteger(1, jwk.x()), new BigInteger(1, jwk.y()))) {
+            throw new DPoPProofException("DPoP proof jwk is not a point on " + jwk.crv());
+        }
+    }
+
+    /** The jose4j key for the reference path; the checks above have passed. */
+    static PublicJsonWebKey jose4jKey(ProofJwk jwk) throws DPoPProofException {
         try {
-            return PublicJsonWebKey.Factory.newPublicJwk(members);
+            return PublicJsonWebKey.Factory.newPublicJwk(jwk.members());
         } catch (JoseException | RuntimeException e) {
             throw new DPoPProofException("DPoP proof jwk is not a valid public key");
         }
@@ -55,9 +78,11 @@ final class JwkChecks {
         }
     }
 
-    private static Map<String, Object> rsa(Map<String, Object> jwk) throws DPoPProofException {
-        BigInteger n = unsignedInteger(jwk, "n");
-        BigInteger e = unsignedInteger(jwk, "e");
+    private static ProofJwk rsa(Map<String, Object> jwk) throws DPoPProofException {
+        byte[] nOctets = unsignedInteger(jwk, "n");
+        byte[] eOctets = unsignedInteger(jwk, "e");
+        BigInteger n = new BigInteger(1, nOctets);
+        BigInteger e = new BigInteger(1, eOctets);
         if (n.bitLength() < 2048 || n.bitLength() > 8192) {
             throw new DPoPProofException("DPoP proof jwk RSA modulus must be 2048 to 8192 bits");
         }
@@ -65,10 +90,10 @@ final class JwkChecks {
         if (!e.testBit(0) || e.compareTo(THREE) < 0 || e.compareTo(MAX_RSA_EXPONENT) > 0) {
             throw new DPoPProofException("DPoP proof jwk RSA exponent must be odd, at least 3 and at most 2^256");
         }
-        return Map.of("kty", "RSA", "n", jwk.get("n"), "e", jwk.get("e"));
+        return ProofJwk.rsa(nOctets, eOctets, Map.of("kty", "RSA", "n", jwk.get("n"), "e", jwk.get("e")));
     }
 
-    private static Map<String, Object> ec(Map<String, Object> jwk, String alg) throws DPoPProofException {
+    private static ProofJwk ec(Map<String, Object> jwk, String alg) throws DPoPProofException {
         String crv = CURVE_FOR_ALG.get(alg);
         if (!crv.equals(jwk.get("crv"))) {
             throw new DPoPProofException("DPoP proof jwk must use curve " + crv + " for alg " + alg);
@@ -82,16 +107,9 @@ final class JwkChecks {
         if (x.length != length || y.length != length) {
             throw new DPoPProofException("DPoP proof jwk coordinates must be " + length + " octets for " + crv);
         }
-        if (!onCurve(spec.getCurve(), p, new BigInteger(1, x), new BigInteger(1, y))) {
-            throw new DPoPProofException("DPoP proof jwk is not a point on " + crv);
-        }
-        return Map.of("kty", "EC", "crv", crv, "x", jwk.get("x"), "y", jwk.get("y"));
+        return ProofJwk.ec(crv, x, y, Map.of("kty", "EC", "crv", crv, "x", jwk.get("x"), "y", jwk.get("y")));
     }
 
-    /**
-     * y² = x³ + ax + b (mod p), with both coordinates reduced. Checked here rather than trusting every JCA provider
-     * to refuse off-curve (invalid-curve) points; the NIST curves have cofactor 1, so on the curve means in the group.
-     */
     private static boolean onCurve(EllipticCurve curve, BigInteger p, BigInteger x, BigInteger y) {
         if (x.compareTo(p) >= 0 || y.compareTo(p) >= 0) {
             return false;
@@ -101,27 +119,29 @@ final class JwkChecks {
         return left.equals(right);
     }
 
-    private static Map<String, Object> okp(Map<String, Object> jwk) throws DPoPProofException {
-        Integer length = jwk.get("crv") instanceof String crv ? EDDSA_KEY_LENGTHS.get(crv) : null;
+    private static ProofJwk okp(Map<String, Object> jwk) throws DPoPProofException {
+        String crv = jwk.get("crv") instanceof String s ? s : null;
+        Integer length = crv == null ? null : EDDSA_KEY_LENGTHS.get(crv);
         if (length == null) {
             throw new DPoPProofException("DPoP proof jwk must use curve Ed25519 or Ed448 for alg EdDSA");
         }
-        if (octets(jwk, "x").length != length) {
+        byte[] x = octets(jwk, "x");
+        if (x.length != length) {
             throw new DPoPProofException("DPoP proof jwk x has the wrong length for its curve");
         }
-        return Map.of("kty", "OKP", "crv", jwk.get("crv"), "x", jwk.get("x"));
+        return ProofJwk.okp(crv, x, Map.of("kty", "OKP", "crv", crv, "x", jwk.get("x")));
     }
 
     /**
      * RFC 7518 §2 Base64urlUInt, which MUST use the minimum number of octets: a leading zero would give one key a
      * second spelling, and a thumbprint that depends on who recomputes it.
      */
-    private static BigInteger unsignedInteger(Map<String, Object> jwk, String member) throws DPoPProofException {
+    private static byte[] unsignedInteger(Map<String, Object> jwk, String member) throws DPoPProofException {
         byte[] octets = octets(jwk, member);
         if (octets.length == 0 || octets[0] == 0) {
             throw new DPoPProofException("DPoP proof jwk " + member + " must use the minimum number of octets");
         }
-        return new BigInteger(1, octets);
+        return octets;
     }
 
     private static byte[] octets(Map<String, Object> jwk, String member) throws DPoPProofException {

@@ -63,24 +63,30 @@ class DPoPProofVerifierTest {
         }
     }
 
+    /** Shared by every test, so most proofs meet the fast path with a key it has seen before, some with a new one. */
+    static final ProofKeyCache KEYS = ProofKeyCache.defaults();
+
     RecordingGuard guard;
-    DPoPProofVerifier verifier;
+    RecordingGuard referenceGuard;
+    /** Every proof in this class goes through both paths, which must agree (see {@link BothPaths}). */
+    BothPaths verifier;
 
     @BeforeEach
     void setUp() {
         guard = new RecordingGuard();
+        referenceGuard = new RecordingGuard();
         verifier = verifier(ProofPolicy.defaults());
     }
 
-    DPoPProofVerifier verifier(ProofPolicy policy) {
-        return new DPoPProofVerifier(policy, Proofs.CLOCK, guard);
+    BothPaths verifier(ProofPolicy policy) {
+        return new BothPaths(policy, Proofs.CLOCK, referenceGuard, guard, KEYS);
     }
 
     String reject(ProofRequest request) {
         return reject(verifier, request);
     }
 
-    String reject(DPoPProofVerifier v, ProofRequest request) {
+    String reject(BothPaths v, ProofRequest request) {
         DPoPProofException e = assertThrows(DPoPProofException.class, () -> v.verify(request));
         assertEquals("invalid_dpop_proof", e.error());
         assertEquals(e.getMessage(), e.description());
@@ -246,7 +252,7 @@ class DPoPProofVerifierTest {
 
         @Test
         void algNotAllowedByPolicy() {
-            DPoPProofVerifier esOnly = verifier(ProofPolicy.defaults().withAllowedAlgorithms(Set.of("ES256")));
+            BothPaths esOnly = verifier(ProofPolicy.defaults().withAllowedAlgorithms(Set.of("ES256")));
             assertEquals("DPoP proof alg is not allowed; use one of ES256",
                     reject(esOnly, request(Proofs.nimbus(RSA, JWSAlgorithm.RS256))));
         }
@@ -564,6 +570,36 @@ class DPoPProofVerifierTest {
             assertEquals("DPoP proof signature is invalid", reject(unsigned(header(), claims())));
         }
 
+        /** RFC 7518 §3.4: R and S of the curve's size each; jose4j alone also takes shorter ones, both paths do not. */
+        @ParameterizedTest
+        @ValueSource(ints = {-2, -1, 1, 2})
+        void ecdsaSignatureOfAnotherLength(int change) {
+            String[] parts = Proofs.nimbus(P256, JWSAlgorithm.ES256).split("\\.");
+            byte[] signature = java.util.Base64.getUrlDecoder().decode(parts[2]);
+            String resized = parts[0] + "." + parts[1] + "." + b64(Arrays.copyOf(signature, signature.length + change));
+            assertEquals("DPoP proof signature is invalid", reject(resized));
+        }
+
+        /**
+         * ECDSA signatures are malleable: (r, n - s) is as valid as (r, s). jose4j and the JDK accept both, so both
+         * paths do; replay protection keys on jti, never on signature bytes, so the second form is still a replay.
+         */
+        @Test
+        void highAndLowSAreBothAccepted() throws Exception {
+            String[] parts = Proofs.nimbus(P256, JWSAlgorithm.ES256).split("\\.");
+            byte[] signature = java.util.Base64.getUrlDecoder().decode(parts[2]);
+            BigInteger n = P256.getCurve().toECParameterSpec().getOrder();
+            BigInteger otherS = n.subtract(new BigInteger(1, Arrays.copyOfRange(signature, 32, 64)));
+            byte[] flipped = signature.clone();
+            byte[] s = otherS.toByteArray();
+            Arrays.fill(flipped, 32, 64, (byte) 0);
+            int copy = Math.min(s.length, 32);
+            System.arraycopy(s, s.length - copy, flipped, 64 - copy, copy);
+            String malleated = parts[0] + "." + parts[1] + "." + b64(flipped);
+            verifier.verify(request(malleated));
+            assertEquals("DPoP proof has already been used (jti replay)", reject(parts[0] + "." + parts[1] + "." + parts[2]));
+        }
+
         @Test
         void replayIsRefused() throws Exception {
             String proof = Proofs.nimbus(P256, JWSAlgorithm.ES256);
@@ -608,9 +644,10 @@ class DPoPProofVerifierTest {
 
         @Test
         void runtimeFailureBecomesInvalidProof() {
-            DPoPProofVerifier broken = new DPoPProofVerifier(ProofPolicy.defaults(), Proofs.CLOCK, (key, ttl) -> {
+            ReplayGuard down = (key, ttl) -> {
                 throw new IllegalStateException("store down");
-            });
+            };
+            BothPaths broken = new BothPaths(ProofPolicy.defaults(), Proofs.CLOCK, down, down, KEYS);
             assertEquals("DPoP proof is malformed", reject(broken, request(Proofs.nimbus(P256, JWSAlgorithm.ES256))));
         }
 

@@ -1,7 +1,6 @@
 package io.github.keycloakdpop.provider;
 
 import io.github.keycloakdpop.core.DPoPProofException;
-import io.github.keycloakdpop.core.DPoPProofVerifier;
 import io.github.keycloakdpop.core.ProofRequest;
 import io.github.keycloakdpop.core.VerifiedProof;
 import jakarta.annotation.Priority;
@@ -47,7 +46,7 @@ public class LogoutRevocationProofGate implements ContainerRequestFilter {
             return; // whether a proof was needed depends on the token, known only once Keycloak has read the form
         }
         try {
-            VerifiedProof proof = verifier(realm).verify(new ProofRequest(dpop, request.getMethod(),
+            VerifiedProof proof = ProofGate.verifier(session, realm).verify(new ProofRequest(dpop, request.getMethod(),
                     session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
             session.setAttribute(ProofGate.VERIFIED_PROOF, proof);
             session.setAttribute(DPoPUtil.DPOP_SESSION_ATTRIBUTE, keycloakProof(proof));
@@ -64,11 +63,6 @@ public class LogoutRevocationProofGate implements ContainerRequestFilter {
         }
         String last = path.get(4).getPath();
         return "logout".equals(last) || "revoke".equals(last) ? last : null;
-    }
-
-    private DPoPProofVerifier verifier(RealmModel realm) {
-        return new DPoPProofVerifier(session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm),
-                KeycloakClock.INSTANCE, (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl));
     }
 
     /** What Keycloak's own proof check leaves in the session; its binding check reads only the thumbprint. */

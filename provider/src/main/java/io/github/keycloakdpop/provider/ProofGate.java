@@ -2,7 +2,10 @@ package io.github.keycloakdpop.provider;
 
 import io.github.keycloakdpop.core.DPoPProofException;
 import io.github.keycloakdpop.core.DPoPProofVerifier;
+import io.github.keycloakdpop.core.ProofKeyCache;
+import io.github.keycloakdpop.core.ProofPolicy;
 import io.github.keycloakdpop.core.ProofRequest;
+import io.github.keycloakdpop.core.ReplayGuard;
 import io.github.keycloakdpop.core.VerifiedProof;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
@@ -28,6 +31,19 @@ public class ProofGate implements ContainerRequestFilter {
     /** Session attribute under which the verified proof is kept for the rest of the request. */
     public static final String VERIFIED_PROOF = "keycloak-dpop.verified-proof";
 
+    /**
+     * Proof keys seen before, for the whole server: a verifier is made per request, the cache outlives it. Bounded by
+     * entries and age (see {@link ProofKeyCache}); the keys in it are public.
+     */
+    private static final ProofKeyCache KEYS = ProofKeyCache.defaults();
+
+    /**
+     * The fast path needs BouncyCastle's lightweight API, which Keycloak ships in bcprov-jdk18on; a distribution that
+     * replaced it (FIPS, bc-fips) gets the jose4j reference path instead of a server error on the first proof.
+     */
+    static final boolean FAST_PATH = classPresent("org.bouncycastle.crypto.signers.ECDSASigner")
+            && classPresent("org.bouncycastle.crypto.ec.CustomNamedCurves");
+
     @Context
     KeycloakSession session;
 
@@ -45,7 +61,7 @@ public class ProofGate implements ContainerRequestFilter {
             return; // unknown realm: Keycloak answers 404 itself
         }
         try {
-            VerifiedProof proof = verifier(realm).verify(new ProofRequest(dpop, request.getMethod(),
+            VerifiedProof proof = verifier(session, realm).verify(new ProofRequest(dpop, request.getMethod(),
                     session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
             session.setAttribute(VERIFIED_PROOF, proof);
         } catch (DPoPProofException e) {
@@ -55,9 +71,21 @@ public class ProofGate implements ContainerRequestFilter {
         }
     }
 
-    private DPoPProofVerifier verifier(RealmModel realm) {
-        return new DPoPProofVerifier(session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm), KeycloakClock.INSTANCE,
-                (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl));
+    /** The realm's proof verifier for this request: its policy, Keycloak's clock and single-use store, shared keys. */
+    static DPoPProofVerifier verifier(KeycloakSession session, RealmModel realm) {
+        ProofPolicy policy = session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm);
+        ReplayGuard replayGuard = (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl);
+        return FAST_PATH ? new DPoPProofVerifier(policy, KeycloakClock.INSTANCE, replayGuard, KEYS)
+                : DPoPProofVerifier.reference(policy, KeycloakClock.INSTANCE, replayGuard);
+    }
+
+    private static boolean classPresent(String name) {
+        try {
+            Class.forName(name, false, ProofGate.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /** realms/{realm}/protocol/openid-connect/token or realms/{realm}/protocol/openid-connect/ext/par/request */

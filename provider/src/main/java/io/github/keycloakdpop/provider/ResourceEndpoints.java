@@ -50,8 +50,7 @@ final class ResourceEndpoints {
     /** Userinfo and the account API accept tokens with both schemes; the realm's proof policy applies. */
     static DPoPResourceCheck check(KeycloakSession session, RealmModel realm) {
         return new DPoPResourceCheck(session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm),
-                KeycloakClock.INSTANCE, (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl), realm.getName())
-                .acceptingBearer();
+                ProofGate.verifier(session, realm), realm.getName()).acceptingBearer();
     }
 
     /**
