@@ -49,44 +49,59 @@ public final class DPoPProofVerifier {
     }
 
     public VerifiedProof verify(ProofRequest request) throws DPoPProofException {
+        DPoPProofException.Reason[] stage = {DPoPProofException.Reason.HEADER};
         try {
-            return check(request);
+            return check(request, stage);
+        } catch (DPoPProofException e) {
+            throw e.at(stage[0]);
         } catch (RuntimeException e) {
             // Whatever a library or the replay store throws on hostile input, the answer is still invalid_dpop_proof.
-            throw new DPoPProofException("DPoP proof is malformed");
+            throw new DPoPProofException("DPoP proof is malformed").at(DPoPProofException.Reason.MALFORMED);
         }
     }
 
-    private VerifiedProof check(ProofRequest request) throws DPoPProofException {
+    /** {@code stage[0]} tracks which group of checks runs, for {@link DPoPProofException#reason()}. */
+    private VerifiedProof check(ProofRequest request, DPoPProofException.Reason[] stage)
+            throws DPoPProofException {
         // RFC 9449 §4.3 items 1-2: one header, one well-formed JWS
         CompactJws jws = CompactJws.parse(singleProof(request.dpopHeaderValues()));
 
         // items 4, 5, 7: typed, asymmetric, and carrying a public key that suits the algorithm
+        stage[0] = DPoPProofException.Reason.JOSE_HEADER;
         Map<String, Object> header = CompactJws.jsonObject(jws.header(), "DPoP proof header is not valid JSON");
         HeaderChecks.typ(header);
         String alg = HeaderChecks.alg(header, policy.allowedAlgorithms());
         HeaderChecks.noCrit(header);
         HeaderChecks.noKeyReferences(header);
+        stage[0] = DPoPProofException.Reason.JWK;
         ProofKey key = keys.key(JwkChecks.publicKey(HeaderChecks.jwk(header), alg));
 
         // items 3, 8, 9, 11, 12: the claims bind the proof to this request, this moment and this access token
+        stage[0] = DPoPProofException.Reason.CLAIMS;
         Map<String, Object> claims = CompactJws.jsonObject(jws.claims(), "DPoP proof claims are not a JSON object");
         BigDecimal now = BigDecimal.valueOf(clock.millis(), 3);
         String jti = ClaimChecks.jti(claims, policy.maxJtiLength());
+        stage[0] = DPoPProofException.Reason.HTM;
         ClaimChecks.htm(claims, request.htm());
+        stage[0] = DPoPProofException.Reason.HTU;
         String requestHtu = Htu.normalize(request.htu().toASCIIString()); // compared with htu, then part of the replay key
         String htu = ClaimChecks.htu(claims, request.htu(), requestHtu, policy.literalHtu());
+        stage[0] = DPoPProofException.Reason.TIME;
         BigDecimal iat = ClaimChecks.iat(claims, now, policy.maxAge(), policy.clockSkew());
         ClaimChecks.exp(claims, now, policy.clockSkew());
         ClaimChecks.nbf(claims, now, policy.clockSkew());
+        stage[0] = DPoPProofException.Reason.ATH;
         String ath = ClaimChecks.ath(claims, request.accessToken());
+        stage[0] = DPoPProofException.Reason.CLAIMS;
         String nonce = ClaimChecks.nonce(claims);
 
         // item 6: only now spend a signature verification
+        stage[0] = DPoPProofException.Reason.SIGNATURE;
         verifySignature(jws, alg, key);
         String jkt = key.jkt();
 
         // §11.1: single use, recorded last
+        stage[0] = DPoPProofException.Reason.REPLAY;
         firstUse(request, requestHtu, jti, iat, now);
         return new VerifiedProof(jkt, jti, request.htm(), htu, iat.longValue(), nonce, ath);
     }
