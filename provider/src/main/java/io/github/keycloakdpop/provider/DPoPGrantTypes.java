@@ -55,6 +55,7 @@ public final class DPoPGrantTypes {
                 session.getContext().getHttpResponse().setHeader(NonceChallenge.HEADER, outcome.nonce());
             }
             if (outcome.refusal() != null) {
+                DPoPMetrics.nonceChallenge(DPoPMetrics.Endpoint.TOKEN);
                 context.getEvent().detail(Details.REASON, outcome.refusal()).error(NonceChallenge.USE_DPOP_NONCE);
                 throw new CorsErrorResponseException(context.getCors(), NonceChallenge.USE_DPOP_NONCE,
                         outcome.refusal(), Response.Status.BAD_REQUEST);

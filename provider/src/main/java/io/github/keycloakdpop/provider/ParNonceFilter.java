@@ -33,6 +33,7 @@ public class ParNonceFilter implements ContainerResponseFilter {
             response.getHeaders().putSingle(NonceChallenge.HEADER, outcome.nonce());
         }
         if (outcome.refusal() != null) {
+            DPoPMetrics.nonceChallenge(DPoPMetrics.Endpoint.PAR);
             RejectionEvents.emit(session, true, NonceChallenge.USE_DPOP_NONCE, outcome.refusal());
             session.getTransactionManager().setRollbackOnly();
             response.setStatus(400);

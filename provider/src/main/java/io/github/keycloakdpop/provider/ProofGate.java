@@ -64,11 +64,17 @@ public class ProofGate implements ContainerRequestFilter {
             VerifiedProof proof = verifier(session, realm).verify(new ProofRequest(dpop, request.getMethod(),
                     session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
             session.setAttribute(VERIFIED_PROOF, proof);
+            DPoPMetrics.accepted(endpoint(request));
         } catch (DPoPProofException e) {
-            RejectionEvents.emit(session, request.getUriInfo().getPathSegments().size() == 7, e.error(), e.description(),
+            DPoPMetrics.rejected(endpoint(request), e.reason());
+            RejectionEvents.emit(session, endpoint(request) == DPoPMetrics.Endpoint.PAR, e.error(), e.description(),
                     RejectionEvents.readForm(request.getEntityStream(), 16 * 1024)::get);
             request.abortWith(OAuthErrors.badRequest(e.error(), e.description(), request.getHeaderString("Origin")));
         }
+    }
+
+    private static DPoPMetrics.Endpoint endpoint(ContainerRequestContext request) {
+        return request.getUriInfo().getPathSegments().size() == 7 ? DPoPMetrics.Endpoint.PAR : DPoPMetrics.Endpoint.TOKEN;
     }
 
     /** The realm's proof verifier for this request: its policy, Keycloak's clock and single-use store, shared keys. */

@@ -24,7 +24,7 @@ final class KeycloakContainerBackend {
         KeycloakContainer container = new KeycloakContainer("quay.io/keycloak/keycloak:"
                 + System.getProperty("keycloak.version", "26.7.3"))
                 .withRealmImportFile("dpop-demo-realm.json")
-                .withAdminUsername("admin").withAdminPassword("admin")
+                .withAdminUsername("admin").withAdminPassword("admin").withEnabledMetrics()
                 .withFeaturesDisabled(disabledFeatures.toArray(String[]::new))
                 .withEnv("KC_LOG_LEVEL", "INFO,io.github.keycloakdpop:DEBUG")
                 .withEnv("KC_SPI_DPOP_POLICY__DEFAULT__MAX_AGE", disabledFeatures.isEmpty() ? "10" : "5")
@@ -37,6 +37,7 @@ final class KeycloakContainerBackend {
         }
         container.start();
         URI base = URI.create(container.getAuthServerUrl().replaceAll("/?$", "/"));
-        return new KeycloakServer(base, plugin, ciba, container::getLogs, container::stop);
+        URI management = URI.create(container.getMgmtServerUrl().replaceAll("/?$", "/"));
+        return new KeycloakServer(base, management, plugin, ciba, container::getLogs, container::stop);
     }
 }

@@ -33,14 +33,18 @@ public final class KeycloakServer {
     private static KeycloakServer withoutDpopFeature;
 
     public final URI baseUri;
+    /** Keycloak's management interface (health, {@code /metrics}). */
+    public final URI managementUri;
     public final boolean pluginInstalled;
     /** Where Keycloak sends CIBA authentication requests (its HTTP authentication channel). */
     public final CibaChannel cibaChannel;
     private final Supplier<String> log;
     private final Runnable stop;
 
-    KeycloakServer(URI baseUri, boolean pluginInstalled, CibaChannel cibaChannel, Supplier<String> log, Runnable stop) {
+    KeycloakServer(URI baseUri, URI managementUri, boolean pluginInstalled, CibaChannel cibaChannel,
+                   Supplier<String> log, Runnable stop) {
         this.baseUri = baseUri;
+        this.managementUri = managementUri;
         this.pluginInstalled = pluginInstalled;
         this.cibaChannel = cibaChannel;
         this.log = log;
@@ -99,9 +103,11 @@ public final class KeycloakServer {
         try {
             resetState(home, plugin);
             int port = freePort();
+            int managementPort = freePort();
             CibaChannel ciba = CibaChannel.start();
             List<String> command = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start-dev",
-                    "--http-port=" + port, "--http-management-port=" + freePort(), "--import-realm",
+                    "--http-port=" + port, "--http-management-port=" + managementPort, "--metrics-enabled=true",
+                    "--import-realm",
                     "--cache=local", "--log-level=INFO,io.github.keycloakdpop:DEBUG",
                     // Short nonce steps so that NonceIT can watch nonces age in seconds, not minutes.
                     "--spi-dpop-policy--default--nonce-step=" + NONCE_STEP_SECONDS,
@@ -119,7 +125,8 @@ public final class KeycloakServer {
             }
             Process process = builder.start();
             URI base = URI.create("http://localhost:" + port + "/");
-            KeycloakServer server = new KeycloakServer(base, plugin, ciba, () -> read(log), () -> stop(process));
+            KeycloakServer server = new KeycloakServer(base, URI.create("http://localhost:" + managementPort + "/"), plugin,
+                    ciba, () -> read(log), () -> stop(process));
             server.awaitReady(Duration.ofMinutes(4), process);
             return server;
         } catch (IOException e) {
