@@ -62,7 +62,8 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
                 String mode = realm.getAttribute(REALM_NONCE_MODE);
                 return switch (mode == null ? nonceMode : mode) {
                     case "always" -> true;
-                    case "clients" -> client != null && Boolean.parseBoolean(client.getAttribute(CLIENT_NONCE));
+                    case "clients" -> client != null && (Boolean.parseBoolean(client.getAttribute(CLIENT_NONCE))
+                            || DPoPPolicyLookup.of(session, client).requireNonce());
                     default -> false;
                 };
             }

@@ -109,8 +109,9 @@ public class TokenResponsePolicy implements ContainerResponseFilter {
         return null;
     }
 
-    private static boolean pinned(RealmModel realm, ClientModel client) {
-        return client.isPublicClient() || Boolean.parseBoolean(realm.getAttribute(PIN_CONFIDENTIAL_CLIENTS));
+    private boolean pinned(RealmModel realm, ClientModel client) {
+        return client.isPublicClient() || Boolean.parseBoolean(realm.getAttribute(PIN_CONFIDENTIAL_CLIENTS))
+                || DPoPPolicyLookup.of(session, client).pinConfidentialClients();
     }
 
     private AuthenticatedClientSessionModel clientSession(RealmModel realm, ClientModel client, String refreshToken) {
