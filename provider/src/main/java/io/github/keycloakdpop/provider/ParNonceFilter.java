@@ -7,7 +7,6 @@ import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.ext.Provider;
-import java.util.List;
 import org.keycloak.models.KeycloakSession;
 
 /**
@@ -24,8 +23,7 @@ public class ParNonceFilter implements ContainerResponseFilter {
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
-        List<jakarta.ws.rs.core.PathSegment> path = request.getUriInfo().getPathSegments();
-        if (response.getStatus() != 201 || path.size() != 7 || !ProofGate.isProofEndpoint(path)) {
+        if (response.getStatus() != 201 || !ProofGate.isPar(request.getUriInfo().getPathSegments())) {
             return;
         }
         NonceChallenge.Outcome outcome = NonceChallenge.check(session, session.getContext().getClient());

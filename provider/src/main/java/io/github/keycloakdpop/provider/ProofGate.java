@@ -74,7 +74,7 @@ public class ProofGate implements ContainerRequestFilter {
     }
 
     private static DPoPMetrics.Endpoint endpoint(ContainerRequestContext request) {
-        return request.getUriInfo().getPathSegments().size() == 7 ? DPoPMetrics.Endpoint.PAR : DPoPMetrics.Endpoint.TOKEN;
+        return isPar(request.getUriInfo().getPathSegments()) ? DPoPMetrics.Endpoint.PAR : DPoPMetrics.Endpoint.TOKEN;
     }
 
     /** The realm's proof verifier for this request: its policy, Keycloak's clock and single-use store, shared keys. */
@@ -92,6 +92,11 @@ public class ProofGate implements ContainerRequestFilter {
         } catch (ClassNotFoundException | LinkageError e) {
             return false;
         }
+    }
+
+    /** realms/{realm}/protocol/openid-connect/ext/par/request */
+    static boolean isPar(List<PathSegment> path) {
+        return path.size() == 7 && isProofEndpoint(path);
     }
 
     /** realms/{realm}/protocol/openid-connect/token or realms/{realm}/protocol/openid-connect/ext/par/request */
