@@ -103,7 +103,7 @@ public final class DPoPProofVerifier {
         // §11.1: single use, recorded last
         stage[0] = DPoPProofException.Reason.REPLAY;
         firstUse(request, requestHtu, jti, iat, now);
-        return new VerifiedProof(jkt, jti, request.htm(), htu, iat.longValue(), nonce, ath);
+        return new VerifiedProof(jkt, jti, request.htm(), htu, iat.longValue(), nonce, ath, alg);
     }
 
     /** RFC 9449 §4.3 items 1-2: exactly one header value, bounded in size before anything decodes it. */

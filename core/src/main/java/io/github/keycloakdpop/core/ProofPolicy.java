@@ -52,6 +52,11 @@ public record ProofPolicy(Set<String> allowedAlgorithms, Duration maxAge, Durati
         return new ProofPolicy(algs, maxAge, clockSkew, maxProofLength, maxJtiLength, literalHtu);
     }
 
+    /** This policy with another proof window, for a realm or client narrower than the server. */
+    public ProofPolicy withWindow(Duration maxAge, Duration clockSkew) {
+        return new ProofPolicy(allowedAlgorithms, maxAge, clockSkew, maxProofLength, maxJtiLength, literalHtu);
+    }
+
     public ProofPolicy withLiteralHtu(boolean literal) {
         return new ProofPolicy(allowedAlgorithms, maxAge, clockSkew, maxProofLength, maxJtiLength, literal);
     }

@@ -10,6 +10,8 @@ package io.github.keycloakdpop.core;
  * @param iat   the proof's {@code iat} in whole seconds (fractions dropped)
  * @param nonce the proof's {@code nonce}, or null; whether it is acceptable is decided elsewhere
  * @param ath   the proof's {@code ath}, or null when the request carried no access token
+ * @param alg   the proof's JWS {@code alg}, for policies narrower than the verifier's (per client, say)
  */
-public record VerifiedProof(String jkt, String jti, String htm, String htu, long iat, String nonce, String ath) {
+public record VerifiedProof(String jkt, String jti, String htm, String htu, long iat, String nonce, String ath,
+                            String alg) {
 }

@@ -27,7 +27,7 @@ import org.keycloak.services.CorsErrorResponseException;
 /**
  * Keycloak's grant types, each with one step added where no other hook exists: after Keycloak authenticated the
  * client and before the grant consumes anything (an authorization code, a device code, a CIBA request, an assertion),
- * the client's nonce requirement is applied. Refusing any later would burn the code the client needs for its retry.
+ * the client's own proof policy and nonce requirement are applied. Refusing any later would burn the code the client needs for its retry.
  *
  * <p>Each factory registers under the built-in id, which makes Keycloak use it instead of the built-in one
  * (KC-SERVICES0047 in the log), and keeps the built-in factory's own switches ({@code isSupported}).
@@ -50,6 +50,13 @@ public final class DPoPGrantTypes {
 
         @Override
         public Response process(Context context) {
+            ClientProofCheck.Refusal refusal = ClientProofCheck.refusal(session, context.getClient());
+            if (refusal != null) {
+                DPoPMetrics.rejected(DPoPMetrics.Endpoint.TOKEN, refusal.reason());
+                context.getEvent().detail(Details.REASON, refusal.description()).error(OAuthErrors.INVALID_DPOP_PROOF);
+                throw new CorsErrorResponseException(context.getCors(), OAuthErrors.INVALID_DPOP_PROOF,
+                        refusal.description(), Response.Status.BAD_REQUEST);
+            }
             NonceChallenge.Outcome outcome = NonceChallenge.check(session, context.getClient());
             if (outcome.nonce() != null) {
                 session.getContext().getHttpResponse().setHeader(NonceChallenge.HEADER, outcome.nonce());

@@ -1,7 +1,10 @@
 package io.github.keycloakdpop.provider;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.github.keycloakdpop.core.ProofPolicy;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
@@ -22,13 +25,86 @@ public class DPoPPolicyExecutorFactory implements ClientPolicyExecutorProviderFa
     public static final String ID = "dpop-policy";
     static final String REQUIRE_NONCE = "require-nonce";
     static final String PIN_CONFIDENTIAL_CLIENTS = "pin-confidential-clients";
+    static final String ALGORITHMS = "algorithms";
+    static final String MAX_AGE = "max-age";
+    static final String CLOCK_SKEW = "clock-skew";
 
-    /** The executor's settings, as the admin console stores them. */
+    /**
+     * The executor's settings, as the admin console stores them. Empty proof settings keep the server's; set ones can
+     * only narrow it, because the proof is checked against the server-wide policy before the client is known.
+     */
     public static class Configuration extends ClientPolicyExecutorConfigurationRepresentation {
         @JsonProperty(REQUIRE_NONCE)
         public Boolean requireNonce;
         @JsonProperty(PIN_CONFIDENTIAL_CLIENTS)
         public Boolean pinConfidentialClients;
+        @JsonProperty(ALGORITHMS)
+        public List<String> algorithms;
+        @JsonProperty(MAX_AGE)
+        public String maxAge;
+        @JsonProperty(CLOCK_SKEW)
+        public String clockSkew;
+
+        /** Keycloak's own check on save (and on import), which can only answer yes or no; see {@link PolicyConfigGate}. */
+        @Override
+        public boolean validateConfig() {
+            return problems(this, DefaultDPoPPolicyProviderFactory.serverPolicy()).isEmpty();
+        }
+
+        /** The algorithms chosen, or null for the server's. */
+        List<String> chosenAlgorithms() {
+            return algorithms == null || algorithms.stream().allMatch(a -> a == null || a.isBlank()) ? null
+                    : algorithms.stream().filter(a -> a != null && !a.isBlank()).map(String::trim).toList();
+        }
+
+        /** A whole number of seconds, null when left empty; a non-number is reported by {@link #problems}. */
+        static Integer seconds(String value) {
+            if (value == null || value.isBlank()) {
+                return null;
+            }
+            try {
+                return Integer.valueOf(value.trim());
+            } catch (NumberFormatException e) {
+                return Integer.MIN_VALUE;
+            }
+        }
+    }
+
+    /**
+     * Why a configuration cannot be honoured, in words an admin can act on; empty when it can. The proof window may
+     * only narrow the server's (set by {@code --spi-dpop-policy--default--max-age} and {@code --clock-skew}, which
+     * Keycloak's own re-check bounds), and only algorithms the server accepts can be chosen.
+     */
+    static List<String> problems(Configuration config, ProofPolicy server) {
+        List<String> problems = new ArrayList<>();
+        List<String> algorithms = config.chosenAlgorithms();
+        if (algorithms != null) {
+            List<String> unknown = algorithms.stream().filter(a -> !server.allowedAlgorithms().contains(a)).toList();
+            if (!unknown.isEmpty()) {
+                problems.add("DPoP policy: this server does not accept proofs signed with " + String.join(", ", unknown)
+                        + "; choose among " + String.join(", ", new TreeSet<>(server.allowedAlgorithms()))
+                        + " (the server-wide list is set by --spi-dpop-policy--default--algorithms)");
+            }
+        }
+        window(problems, "maximum proof age", Configuration.seconds(config.maxAge), 1, server.maxAge().toSeconds(),
+                "--spi-dpop-policy--default--max-age");
+        window(problems, "clock skew", Configuration.seconds(config.clockSkew), 0, server.clockSkew().toSeconds(),
+                "--spi-dpop-policy--default--clock-skew");
+        return problems;
+    }
+
+    private static void window(List<String> problems, String what, Integer seconds, long min, long max, String option) {
+        if (seconds == null) {
+            return;
+        }
+        if (seconds == Integer.MIN_VALUE) {
+            problems.add("DPoP policy: the " + what + " must be a whole number of seconds");
+        } else if (seconds < min || seconds > max) {
+            problems.add("DPoP policy: the " + what + " must be between " + min + " and " + max + " seconds, not "
+                    + seconds + ". Proofs are checked against the server-wide value (" + option + ") before the client "
+                    + "is known, so a policy can only narrow it; the server-wide value itself is bounded by Keycloak's "
+                    + "own re-check of every proof");
+        }
     }
 
     static final class Executor implements ClientPolicyExecutorProvider<Configuration> {
@@ -48,8 +124,7 @@ public class DPoPPolicyExecutorFactory implements ClientPolicyExecutorProviderFa
         @Override
         public void executeOnEvent(ClientPolicyContext context) {
             if (context instanceof DPoPPolicyLookup lookup) {
-                lookup.add(Boolean.TRUE.equals(configuration.requireNonce),
-                        Boolean.TRUE.equals(configuration.pinConfidentialClients));
+                lookup.add(configuration);
             }
         }
 
@@ -66,21 +141,24 @@ public class DPoPPolicyExecutorFactory implements ClientPolicyExecutorProviderFa
 
     @Override
     public String getHelpText() {
-        return "keycloak-dpop: DPoP (RFC 9449) settings for the clients this policy applies to.";
+        return "dpopPolicyExecutorHelp";
     }
 
     @Override
     public List<ProviderConfigProperty> getConfigProperties() {
+        ProviderConfigProperty algorithms = new ProviderConfigProperty(ALGORITHMS, "dpopPolicyAlgorithms",
+                "dpopPolicyAlgorithmsHelp", ProviderConfigProperty.MULTIVALUED_LIST_TYPE, null);
+        algorithms.setOptions(new ArrayList<>(new TreeSet<>(DefaultDPoPPolicyProviderFactory.serverPolicy().allowedAlgorithms())));
         return List.of(
-                new ProviderConfigProperty(REQUIRE_NONCE, "Require DPoP nonces",
-                        "If on, these clients' DPoP proofs must carry a server nonce (RFC 9449 §8): a token or pushed "
-                                + "authorization request without a current nonce is answered use_dpop_nonce with a fresh "
-                                + "one in the DPoP-Nonce header.",
+                new ProviderConfigProperty(REQUIRE_NONCE, "dpopPolicyRequireNonce", "dpopPolicyRequireNonceHelp",
                         ProviderConfigProperty.BOOLEAN_TYPE, false),
-                new ProviderConfigProperty(PIN_CONFIDENTIAL_CLIENTS, "Pin refreshes to the session key",
-                        "If on, a confidential client must refresh a DPoP session with a proof of the key its first "
-                                + "DPoP token was bound to (public clients always must). RFC 9449 §5 allows either.",
-                        ProviderConfigProperty.BOOLEAN_TYPE, false));
+                new ProviderConfigProperty(PIN_CONFIDENTIAL_CLIENTS, "dpopPolicyPinConfidentialClients",
+                        "dpopPolicyPinConfidentialClientsHelp", ProviderConfigProperty.BOOLEAN_TYPE, false),
+                algorithms,
+                new ProviderConfigProperty(MAX_AGE, "dpopPolicyMaxAge", "dpopPolicyMaxAgeHelp",
+                        ProviderConfigProperty.STRING_TYPE, null),
+                new ProviderConfigProperty(CLOCK_SKEW, "dpopPolicyClockSkew", "dpopPolicyClockSkewHelp",
+                        ProviderConfigProperty.STRING_TYPE, null));
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.github.keycloakdpop.provider;
 
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.jboss.logging.Logger;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
@@ -20,6 +23,10 @@ final class DPoPPolicyLookup implements ClientModelContext {
     private final ClientModel client;
     private boolean requireNonce;
     private boolean pinConfidentialClients;
+    /** Null: no executor narrowed it. When several executors apply, the strictest value of each setting wins. */
+    private Set<String> algorithms;
+    private Integer maxAgeSeconds;
+    private Integer clockSkewSeconds;
 
     private DPoPPolicyLookup(ClientModel client) {
         this.client = client;
@@ -42,9 +49,40 @@ final class DPoPPolicyLookup implements ClientModelContext {
         return lookup;
     }
 
-    void add(boolean requireNonce, boolean pinConfidentialClients) {
-        this.requireNonce |= requireNonce;
-        this.pinConfidentialClients |= pinConfidentialClients;
+    void add(DPoPPolicyExecutorFactory.Configuration config) {
+        requireNonce |= Boolean.TRUE.equals(config.requireNonce);
+        pinConfidentialClients |= Boolean.TRUE.equals(config.pinConfidentialClients);
+        List<String> chosen = config.chosenAlgorithms();
+        if (chosen != null) {
+            if (algorithms == null) {
+                algorithms = new HashSet<>(chosen);
+            } else {
+                algorithms.retainAll(chosen);
+            }
+        }
+        maxAgeSeconds = stricter(maxAgeSeconds, DPoPPolicyExecutorFactory.Configuration.seconds(config.maxAge));
+        clockSkewSeconds = stricter(clockSkewSeconds, DPoPPolicyExecutorFactory.Configuration.seconds(config.clockSkew));
+    }
+
+    /** A value that failed validation (Keycloak never stores one) counts as unset. */
+    private static Integer stricter(Integer current, Integer candidate) {
+        if (candidate == null || candidate < 0) {
+            return current;
+        }
+        return current == null ? candidate : Math.min(current, candidate);
+    }
+
+    /** The algorithms the executors allow, or null when none narrowed the realm's. */
+    Set<String> algorithms() {
+        return algorithms;
+    }
+
+    Integer maxAgeSeconds() {
+        return maxAgeSeconds;
+    }
+
+    Integer clockSkewSeconds() {
+        return clockSkewSeconds;
     }
 
     boolean requireNonce() {

@@ -40,7 +40,8 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
     private static final Logger LOG = Logger.getLogger(DefaultDPoPPolicyProviderFactory.class);
 
     private ProofPolicy configured = ProofPolicy.defaults();
-    private volatile ProofPolicy policy;
+    /** The server-wide policy; static because the executor's save-time validation has no session to ask. */
+    private static volatile ProofPolicy policy = ProofPolicy.defaults();
     private String nonceMode = "clients";
     private DPoPNonces nonces;
 
@@ -54,7 +55,7 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
         return new DPoPPolicyProvider() {
             @Override
             public ProofPolicy proofPolicy(RealmModel realm) {
-                return policy;
+                return RealmWidePolicy.of(realm, policy);
             }
 
             @Override
@@ -144,6 +145,11 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
         info.put("clock-skew", current.clockSkew().toSeconds() + "s");
         info.put("nonce", nonceMode);
         return info;
+    }
+
+    /** The server-wide proof policy, which realm and client policies may only narrow. */
+    static ProofPolicy serverPolicy() {
+        return policy;
     }
 
     static String version() {

@@ -7,6 +7,8 @@ import java.util.Map;
 /** RFC 6749 §5.2 error responses, as the token and PAR endpoints send them. */
 final class OAuthErrors {
 
+    static final String INVALID_DPOP_PROOF = "invalid_dpop_proof";
+
     private OAuthErrors() {
     }
 

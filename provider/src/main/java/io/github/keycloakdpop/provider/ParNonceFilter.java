@@ -10,7 +10,7 @@ import jakarta.ws.rs.ext.Provider;
 import org.keycloak.models.KeycloakSession;
 
 /**
- * Nonces at the pushed-authorization endpoint. Keycloak authenticates the client inside the PAR endpoint, so the
+ * The client's proof policy and nonces at the pushed-authorization endpoint. Keycloak authenticates the client inside the PAR endpoint, so the
  * nonce requirement is applied to its answer: a refused request is rolled back, and the request URI it stored is
  * never handed out (it expires unused).
  */
@@ -24,6 +24,15 @@ public class ParNonceFilter implements ContainerResponseFilter {
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
         if (response.getStatus() != 201 || !ProofGate.isPar(request.getUriInfo().getPathSegments())) {
+            return;
+        }
+        ClientProofCheck.Refusal refusal = ClientProofCheck.refusal(session, session.getContext().getClient());
+        if (refusal != null) {
+            DPoPMetrics.rejected(DPoPMetrics.Endpoint.PAR, refusal.reason());
+            RejectionEvents.emit(session, true, OAuthErrors.INVALID_DPOP_PROOF, refusal.description());
+            session.getTransactionManager().setRollbackOnly();
+            response.setStatus(400);
+            response.setEntity(OAuthErrors.badRequest(OAuthErrors.INVALID_DPOP_PROOF, refusal.description()).getEntity());
             return;
         }
         NonceChallenge.Outcome outcome = NonceChallenge.check(session, session.getContext().getClient());
