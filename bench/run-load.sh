@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Token-endpoint load: Keycloak 26.7.3 plain vs with the plugin, Bearer vs DPoP (ES256, RS256), client_credentials.
+# Headline: server CPU per request from /proc/<pid>/stat. Keycloak runs on JDK 17, then on JDK 25; each run starts
+# two Keycloak servers (plain, plugin) from the distribution Maven unpacks, alternates the modes round by round and
+# writes bench/results/<UTC date>-load/load-jdkNN.md.
+#
+#   bench/run-load.sh                       5 rounds × 3000 requests per mode, concurrency 16 then 4
+#   REQUESTS=1000 ROUNDS=2 bench/run-load.sh   a quick look
+#
+# Environment: JDK17, JDK25 (JDK homes), REQUESTS, ROUNDS, CONCURRENCY (e.g. 16,4), ALGS (e.g. ES256,RS256).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+JDK17=${JDK17:-/usr/lib/jvm/java-17-openjdk-amd64}
+JDK25=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+REQUESTS=${REQUESTS:-3000}
+ROUNDS=${ROUNDS:-5}
+CONCURRENCY=${CONCURRENCY:-16,4}
+ALGS=${ALGS:-ES256,RS256}
+OUT=bench/results/$(date -u +%Y-%m-%dT%H%M%SZ)-load
+mkdir -p "$OUT"
+
+echo "== build (plugin jar, Keycloak distribution, bench jar)"
+JAVA_HOME=$JDK17 mvn -B -ntp -q -pl provider -am verify -DskipTests
+JAVA_HOME=$JDK17 mvn -B -ntp -q -Pbench -pl bench -am package -DskipTests
+JAR=bench/target/benchmarks.jar
+PLUGIN=$(ls provider/target/keycloak-dpop-provider-*.jar | grep -v -e sources -e original | head -1)
+KC_HOME=provider/target/keycloak-26.7.3
+{
+  echo "machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "plugin: $PLUGIN"
+} > "$OUT/machine.txt"
+
+for V in 17 25; do
+  HOME_VAR=JDK$V
+  if [[ ! -x "${!HOME_VAR}/bin/java" ]]; then
+    echo "== JDK $V not found at ${!HOME_VAR}: skipped"
+    continue
+  fi
+  echo "== Keycloak on JDK $V"
+  "$JDK17/bin/java" -cp "$JAR" io.github.keycloakdpop.bench.TokenEndpointLoad "$KC_HOME" "$PLUGIN" \
+    realm-export/dpop-demo-realm.json "${!HOME_VAR}" "$OUT/load-jdk$V.md" "$REQUESTS" "$ROUNDS" "$CONCURRENCY" "$ALGS" \
+    | tee "$OUT/load-jdk$V.log"
+done
+echo "written: $OUT"

@@ -1,0 +1,356 @@
+package io.github.keycloakdpop.bench;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+
+/**
+ * Load on Keycloak's token endpoint (client_credentials), the headline figure being the server's CPU time per request
+ * read from {@code /proc/<pid>/stat}, which stays meaningful while the load generator shares the machine's cores.
+ *
+ * <p>Two Keycloak servers run side by side from the same distribution and options, one plain and one with the
+ * plugin in {@code providers/}; the modes alternate round by round: Bearer on each, DPoP (ES256, RS256) on each.
+ * Proofs are signed before each round (iat a few seconds ahead, inside both the plugin's and Keycloak's windows), one
+ * key per simulated client, kept across rounds as a real client keeps its key.
+ *
+ * <pre>java -cp benchmarks.jar io.github.keycloakdpop.bench.TokenEndpointLoad KC_HOME PLUGIN_JAR REALM_JSON JAVA_HOME
+ *      OUT_FILE [requests=3000] [rounds=5] [concurrency=16,4] [algs=ES256,RS256]</pre>
+ */
+public final class TokenEndpointLoad {
+
+    private static final String CLIENT = "legacy";
+    private static final String SECRET = "legacy-secret";
+    private static final long TICK_MICROS = 10_000; // USER_HZ = 100 on Linux
+    private static final BouncyCastleProvider BC = new BouncyCastleProvider();
+
+    record Server(String name, Process process, URI token, Path home) {
+        long cpuTicks() {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** alg null: Bearer, no DPoP header. */
+    record Mode(String name, Server server, String alg) {
+    }
+
+    record Round(Mode mode, int concurrency, int requests, double serverMicros, double clientMicros,
+                 double throughput) {
+    }
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .executor(Executors.newFixedThreadPool(4)).build();
+    private final Map<String, List<JWK>> keys = new LinkedHashMap<>();
+
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(args[0]);
+        Path pluginJar = Path.of(args[1]);
+        Path realm = Path.of(args[2]);
+        Path javaHome = Path.of(args[3]);
+        Path out = Path.of(args[4]);
+        int requests = args.length > 5 ? Integer.parseInt(args[5]) : 3000;
+        int rounds = args.length > 6 ? Integer.parseInt(args[6]) : 5;
+        List<Integer> concurrency = Stream.of((args.length > 7 ? args[7] : "16,4").split(",")).map(Integer::valueOf).toList();
+        List<String> algs = List.of((args.length > 8 ? args[8] : "ES256,RS256").split(","));
+
+        Server plain = start(home, "plain", null, realm, javaHome);
+        Server plugin = start(home, "plugin", pluginJar, realm, javaHome);
+        try {
+            List<Mode> modes = new ArrayList<>(List.of(new Mode("bearer, plain Keycloak", plain, null),
+                    new Mode("bearer, with plugin", plugin, null)));
+            for (String alg : algs) {
+                modes.add(new Mode(alg + " DPoP, built-in only", plain, alg));
+                modes.add(new Mode(alg + " DPoP, with plugin", plugin, alg));
+            }
+            new TokenEndpointLoad().run(modes, concurrency, requests, rounds, out, javaHome);
+        } finally {
+            plain.process.destroy();
+            plugin.process.destroy();
+            plain.process.waitFor();
+            plugin.process.waitFor();
+        }
+    }
+
+    private void run(List<Mode> modes, List<Integer> concurrency, int requests, int rounds, Path out, Path javaHome)
+            throws Exception {
+        List<Round> results = new ArrayList<>();
+        for (int c : concurrency) {
+            for (Mode mode : modes) {
+                round(mode, c, requests); // warm-up, not recorded
+            }
+            for (int r = 0; r < rounds; r++) {
+                for (int i = 0; i < modes.size(); i++) {
+                    // rotate the order each round so that no mode always follows the same one
+                    Mode mode = modes.get((i + r) % modes.size());
+                    Round result = round(mode, c, requests);
+                    System.out.printf(Locale.ROOT, "c=%d round %d %-28s server %7.1f µs/req  client %7.1f µs/req  %7.1f req/s%n",
+                            c, r + 1, mode.name, result.serverMicros, result.clientMicros, result.throughput);
+                    results.add(result);
+                }
+            }
+        }
+        String table = table(modes, concurrency, results, javaHome);
+        System.out.println(table);
+        Files.writeString(out, table);
+    }
+
+    private Round round(Mode mode, int concurrency, int requests) throws Exception {
+        List<String> proofs = mode.alg == null ? null : proofs(mode, concurrency, requests);
+        HttpRequest.Builder template = HttpRequest.newBuilder(mode.server.token).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        (CLIENT + ":" + SECRET).getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/x-www-form-urlencoded");
+        String expectedType = mode.alg == null ? "\"token_type\":\"Bearer\"" : "\"token_type\":\"DPoP\"";
+        AtomicInteger next = new AtomicInteger();
+        long serverBefore = mode.server.cpuTicks();
+        long clientBefore = processCpuNanos();
+        long start = System.nanoTime();
+        ExecutorService workers = Executors.newFixedThreadPool(concurrency);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < concurrency; w++) {
+                done.add(workers.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
+                        HttpRequest.Builder request = template.copy()
+                                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials"));
+                        if (proofs != null) {
+                            request.header("DPoP", proofs.get(i));
+                        }
+                        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                        if (response.statusCode() != 200 || !response.body().contains(expectedType)) {
+                            throw new IllegalStateException(mode.name + ": " + response.statusCode() + " " + response.body());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            workers.shutdownNow();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double serverMicros = (mode.server.cpuTicks() - serverBefore) * (double) TICK_MICROS / requests;
+        double clientMicros = (processCpuNanos() - clientBefore) / 1e3 / requests;
+        return new Round(mode, concurrency, requests, serverMicros, clientMicros, requests / seconds);
+    }
+
+    /** One key per simulated client; proof i is sent by client i % concurrency. */
+    private List<String> proofs(Mode mode, int concurrency, int requests) {
+        List<JWK> clientKeys = keys.computeIfAbsent(mode.alg + "/" + mode.server.name + "/" + concurrency,
+                k -> IntStream.range(0, concurrency).mapToObj(i -> newKey(mode.alg)).toList());
+        Date iat = new Date(System.currentTimeMillis() + 5000);
+        String htu = mode.server.token.toString();
+        return IntStream.range(0, requests).parallel()
+                .mapToObj(i -> sign(clientKeys.get(i % concurrency), mode.alg, htu, iat)).toList();
+    }
+
+    private static JWK newKey(String alg) {
+        try {
+            return alg.startsWith("ES") ? new ECKeyGenerator(Curve.forJWSAlgorithm(JWSAlgorithm.parse(alg)).iterator().next()).generate()
+                    : new RSAKeyGenerator(2048).generate();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sign(JWK key, String alg, String htu, Date iat) {
+        try {
+            JWSSigner signer;
+            if (alg.startsWith("ES")) {
+                ECDSASigner ec = new ECDSASigner(key.toECKey());
+                ec.getJCAContext().setProvider(BC);
+                signer = ec;
+            } else {
+                signer = new RSASSASigner(key.toRSAKey());
+            }
+            SignedJWT proof = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.parse(alg))
+                    .type(new JOSEObjectType("dpop+jwt")).jwk(key.toPublicJWK()).build(),
+                    new JWTClaimsSet.Builder().jwtID(UUID.randomUUID().toString()).claim("htm", "POST")
+                            .claim("htu", htu).issueTime(iat).build());
+            proof.sign(signer);
+            return proof.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static String table(List<Mode> modes, List<Integer> concurrency, List<Round> results, Path javaHome) {
+        StringBuilder out = new StringBuilder();
+        out.append("Keycloak on ").append(javaVersion(javaHome)).append("; load generator on ")
+                .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
+                .append("; ").append(Runtime.getRuntime().availableProcessors()).append(" cores\n\n");
+        for (int c : concurrency) {
+            out.append("concurrency ").append(c).append('\n');
+            out.append(String.format(Locale.ROOT, "| %-28s | %-22s | %-20s | %-18s |%n", "mode",
+                    "server CPU µs/req (sd)", "req/s (sd)", "client CPU µs/req"));
+            out.append("|---|---|---|---|\n");
+            Map<String, double[]> means = new LinkedHashMap<>();
+            for (Mode mode : modes) {
+                List<Round> rs = results.stream().filter(r -> r.mode == mode && r.concurrency == c).toList();
+                double[] server = rs.stream().mapToDouble(Round::serverMicros).toArray();
+                double[] tput = rs.stream().mapToDouble(Round::throughput).toArray();
+                double[] client = rs.stream().mapToDouble(Round::clientMicros).toArray();
+                means.put(mode.name, new double[] {mean(server), mean(tput)});
+                out.append(String.format(Locale.ROOT, "| %-28s | %8.1f (%5.1f) | %8.1f (%5.1f) | %8.1f |%n",
+                        mode.name, mean(server), sd(server), mean(tput), sd(tput), mean(client)));
+            }
+            for (Mode mode : modes) {
+                if (mode.alg != null && mode.name.endsWith("with plugin")) {
+                    double[] plugin = means.get(mode.name);
+                    double[] builtIn = means.get(mode.alg + " DPoP, built-in only");
+                    out.append(String.format(Locale.ROOT, "%s: plugin adds %+.1f µs server CPU per request over built-in "
+                            + "DPoP alone; throughput %.3f× of it%n", mode.alg, plugin[0] - builtIn[0], plugin[1] / builtIn[1]));
+                }
+            }
+            out.append('\n');
+        }
+        out.append(results.size()).append(" measured rounds of ").append(results.get(0).requests)
+                .append(" requests each, modes alternating (order rotated every round), after one warm-up round per mode.\n");
+        return out.toString();
+    }
+
+    private static double mean(double[] v) {
+        return v.length == 0 ? Double.NaN : java.util.Arrays.stream(v).average().orElse(Double.NaN);
+    }
+
+    private static double sd(double[] v) {
+        double m = mean(v);
+        return v.length < 2 ? 0 : Math.sqrt(java.util.Arrays.stream(v).map(x -> (x - m) * (x - m)).sum() / (v.length - 1));
+    }
+
+    private static String javaVersion(Path javaHome) {
+        try {
+            Process p = new ProcessBuilder(javaHome.resolve("bin/java").toString(), "-version").redirectErrorStream(true).start();
+            String first = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("?");
+            p.waitFor();
+            return first;
+        } catch (IOException | InterruptedException e) {
+            return javaHome.toString();
+        }
+    }
+
+    /** A fresh copy of the distribution, the realm to import, and the plugin jar or none; ready when discovery answers. */
+    private static Server start(Path dist, String name, Path pluginJar, Path realm, Path javaHome) throws Exception {
+        Path home = dist.toAbsolutePath().resolveSibling("load-" + name);
+        deleteTree(home);
+        copyTree(dist, home);
+        deleteTree(home.resolve("data")); // the integration tests' database and plugin, if they ran from this copy
+        try (Stream<Path> jars = Files.list(home.resolve("providers"))) {
+            for (Path jar : (Iterable<Path>) jars.filter(j -> j.toString().endsWith(".jar"))::iterator) {
+                Files.delete(jar);
+            }
+        }
+        Files.createDirectories(home.resolve("data/import"));
+        Files.copy(realm, home.resolve("data/import/realm.json"));
+        if (pluginJar != null) {
+            Files.copy(pluginJar, home.resolve("providers/keycloak-dpop.jar"));
+        }
+        int port;
+        int managementPort;
+        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+            port = a.getLocalPort();
+            managementPort = b.getLocalPort();
+        }
+        ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/kc.sh").toString(), "start-dev",
+                "--http-port=" + port, "--http-management-port=" + managementPort, "--import-realm", "--cache=local",
+                "--log-level=WARN").directory(home.toFile()).redirectErrorStream(true)
+                .redirectOutput(home.resolve("keycloak.log").toFile());
+        builder.environment().put("JAVA_HOME", javaHome.toString());
+        builder.environment().put("JAVA_OPTS_KC_HEAP", "-Xms1g -Xmx1g");
+        Process process = builder.start();
+        URI base = URI.create("http://localhost:" + port + "/realms/dpop-demo/");
+        HttpClient probe = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " Keycloak exited; see " + home.resolve("keycloak.log"));
+            }
+            try {
+                if (probe.send(HttpRequest.newBuilder(base.resolve(".well-known/openid-configuration")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    System.out.println(name + " Keycloak ready on port " + port + " (pid " + process.pid() + ")");
+                    return new Server(name, process, base.resolve("protocol/openid-connect/token"), home);
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        process.destroy();
+        throw new IllegalStateException(name + " Keycloak not ready in 4 minutes");
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
+    }
+}
