@@ -37,6 +37,8 @@ public final class DPoPResourceCheck {
     public static final String INVALID_TOKEN = "invalid_token";
     public static final String INVALID_DPOP_PROOF = DPoPProofException.INVALID_DPOP_PROOF;
     public static final String INVALID_REQUEST = "invalid_request";
+    /** RFC 9449 §9: the resource server wants a nonce of its own in the proof. */
+    public static final String USE_DPOP_NONCE = "use_dpop_nonce";
 
     static final String DPOP = "DPoP";
     static final String BEARER = "Bearer";
@@ -109,6 +111,7 @@ public final class DPoPResourceCheck {
         private final int status;
         private final String error;
         private final List<String> wwwAuthenticate;
+        private DPoPProofException.Reason proofReason;
 
         Refusal(int status, String error, String description, List<String> wwwAuthenticate) {
             // No stack trace: any client can cause this on every request.
@@ -116,6 +119,11 @@ public final class DPoPResourceCheck {
             this.status = status;
             this.error = error;
             this.wwwAuthenticate = List.copyOf(wwwAuthenticate);
+        }
+
+        private Refusal because(DPoPProofException.Reason reason) {
+            this.proofReason = reason;
+            return this;
         }
 
         public int status() {
@@ -133,6 +141,14 @@ public final class DPoPResourceCheck {
 
         public List<String> wwwAuthenticate() {
             return wwwAuthenticate;
+        }
+
+        /**
+         * For an {@code invalid_dpop_proof} refusal, which group of proof checks refused the proof (a fixed set, for
+         * counting refusals); null for every other refusal.
+         */
+        public DPoPProofException.Reason proofReason() {
+            return proofReason;
         }
     }
 
@@ -199,7 +215,7 @@ public final class DPoPResourceCheck {
         try {
             proof = verifier.verify(new ProofRequest(dpop, method, uri, credentials.accessToken(), replayScope));
         } catch (DPoPProofException e) {
-            throw refusal(401, DPOP, e.error(), e.description());
+            throw refusal(401, DPOP, e.error(), e.description()).because(e.reason());
         }
         if (!cnfJkt.equals(proof.jkt())) {
             throw refusal(401, DPOP, INVALID_TOKEN, "The DPoP proof key is not the key the access token is bound to");
@@ -210,6 +226,15 @@ public final class DPoPResourceCheck {
     /** The refusal for a token the resource server found invalid (bad signature, expired, wrong audience, ...). */
     public Refusal invalidToken(Credentials credentials, String description) {
         return refusal(401, credentials.scheme(), INVALID_TOKEN, description);
+    }
+
+    /**
+     * The refusal for a verified proof without a valid nonce of this resource server (RFC 9449 §9): 401
+     * {@code use_dpop_nonce} in the DPoP challenge. The resource server sends a fresh nonce with it in a
+     * {@code DPoP-Nonce} header; making and checking nonces is its business (see {@link DPoPNonces}).
+     */
+    public Refusal useDPoPNonce(String description) {
+        return refusal(401, DPOP, USE_DPOP_NONCE, description);
     }
 
     /** The refusal for a request without credentials: a challenge for each accepted scheme, no error (RFC 6750 §3.1). */

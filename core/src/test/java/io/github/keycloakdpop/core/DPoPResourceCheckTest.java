@@ -215,6 +215,28 @@ class DPoPResourceCheckTest {
 
         assertEquals("invalid_dpop_proof", refusal.error());
         assertTrue(refusal.description().contains("already been used"), refusal.description());
+        assertEquals(DPoPProofException.Reason.REPLAY, refusal.proofReason());
+    }
+
+    @Test
+    void onlyProofRefusalsNameTheProofCheckThatFailed() {
+        String post = nimbus(P256, JWSAlgorithm.ES256, "POST", RESOURCE, NOW, RFC_ACCESS_TOKEN);
+        String otherKey = nimbus(P384, JWSAlgorithm.ES384, "GET", RESOURCE, NOW, RFC_ACCESS_TOKEN);
+
+        assertEquals(DPoPProofException.Reason.HTM,
+                refused(dpopOnly, "DPoP " + RFC_ACCESS_TOKEN, List.of(post), JKT).proofReason());
+        assertNull(refused(dpopOnly, "DPoP " + RFC_ACCESS_TOKEN, List.of(otherKey), JKT).proofReason());
+    }
+
+    @Test
+    void useDpopNonceTravelsInTheDpopChallengeWithTheAlgorithms() {
+        Refusal refusal = dpopOrBearer.useDPoPNonce("Resource server requires nonce in DPoP proof");
+
+        assertEquals(401, refusal.status());
+        assertEquals("use_dpop_nonce", refusal.error());
+        assertEquals(List.of("DPoP error=\"use_dpop_nonce\", error_description=\"Resource server requires nonce in "
+                + "DPoP proof\", " + ALGS, "Bearer"), refusal.wwwAuthenticate());
+        assertNull(refusal.proofReason());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.github.keycloakdpop.provider;
 
 import io.github.keycloakdpop.core.DPoPProofException;
+import io.github.keycloakdpop.core.DPoPResourceCheck;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 
@@ -13,12 +14,17 @@ final class DPoPMetrics {
 
     /** Which kind of endpoint the proof was sent to. */
     enum Endpoint {
-        TOKEN, PAR, RESOURCE;
+        TOKEN, PAR, USERINFO, ACCOUNT;
 
         String label() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
+
+    /** Resource endpoints: {@code invalid_token}, the token or its binding (wrong scheme, another key's proof). */
+    private static final String TOKEN_REASON = "token";
+    /** Resource endpoints: {@code invalid_request}, a malformed or repeated {@code Authorization} header. */
+    private static final String AUTHORIZATION_REASON = "authorization";
 
     private DPoPMetrics() {
     }
@@ -29,13 +35,32 @@ final class DPoPMetrics {
     }
 
     static void rejected(Endpoint endpoint, DPoPProofException.Reason reason) {
-        Counter.builder("keycloak.dpop.proofs.rejected").description("DPoP proofs refused, by the check that refused them")
-                .tag("endpoint", endpoint.label()).tag("reason", reason.name().toLowerCase(java.util.Locale.ROOT))
-                .register(Metrics.globalRegistry).increment();
+        rejected(endpoint, reason.name().toLowerCase(java.util.Locale.ROOT));
         if (reason == DPoPProofException.Reason.REPLAY) {
             Counter.builder("keycloak.dpop.replays.blocked").description("DPoP proofs refused as replays (jti reuse)")
                     .tag("endpoint", endpoint.label()).register(Metrics.globalRegistry).increment();
         }
+    }
+
+    /**
+     * A refusal at userinfo or the account API: a refused proof by its reason, as at the token endpoint; an
+     * {@code invalid_token} refusal as {@value #TOKEN_REASON}, an {@code invalid_request} as
+     * {@value #AUTHORIZATION_REASON}. {@code use_dpop_nonce} counts as a nonce challenge instead.
+     */
+    static void rejected(Endpoint endpoint, DPoPResourceCheck.Refusal refusal) {
+        if (refusal.proofReason() != null) {
+            rejected(endpoint, refusal.proofReason());
+        } else {
+            rejected(endpoint, DPoPResourceCheck.INVALID_REQUEST.equals(refusal.error()) ? AUTHORIZATION_REASON
+                    : TOKEN_REASON);
+        }
+    }
+
+    private static void rejected(Endpoint endpoint, String reason) {
+        Counter.builder("keycloak.dpop.proofs.rejected")
+                .description("DPoP proofs refused, by the check that refused them")
+                .tag("endpoint", endpoint.label()).tag("reason", reason)
+                .register(Metrics.globalRegistry).increment();
     }
 
     static void nonceChallenge(Endpoint endpoint) {

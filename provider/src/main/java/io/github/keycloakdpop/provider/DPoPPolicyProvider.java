@@ -21,6 +21,14 @@ public interface DPoPPolicyProvider extends Provider {
 
     DPoPNonces nonces();
 
+    /**
+     * Realm attribute: {@code off} or {@code always}, whether userinfo and the account API hold DPoP proofs to nonces
+     * of their own (RFC 9449 §9); without it, the server-wide {@code resource-nonce} option decides.
+     */
+    String REALM_RESOURCE_NONCE_MODE = "keycloak-dpop.resource-nonce";
+
+    boolean resourceNonceRequired(RealmModel realm);
+
     @Override
     default void close() {
     }

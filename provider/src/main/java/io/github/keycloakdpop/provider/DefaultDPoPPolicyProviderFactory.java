@@ -44,6 +44,7 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
     private static volatile ProofPolicy policy = ProofPolicy.defaults();
     private String nonceMode = "clients";
     private DPoPNonces nonces;
+    private String resourceNonceMode = "off";
 
     @Override
     public String getId() {
@@ -73,6 +74,16 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
             public DPoPNonces nonces() {
                 return nonces;
             }
+
+            @Override
+            public boolean resourceNonceRequired(RealmModel realm) {
+                String mode = realm.getAttribute(REALM_RESOURCE_NONCE_MODE);
+                // A value the plugin does not know holds proofs to nonces: a typo must not switch them off.
+                if (mode == null || mode.isBlank()) {
+                    return "always".equals(resourceNonceMode);
+                }
+                return !"off".equalsIgnoreCase(mode.strip());
+            }
         };
     }
 
@@ -92,6 +103,14 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
         policy = configured;
         nonceMode = checkNonceMode(config.get("nonce", "clients"));
         nonces = new DPoPNonces(Duration.ofSeconds(config.getInt("nonce-step", 60)), KeycloakClock.INSTANCE);
+        resourceNonceMode = checkResourceNonceMode(config.get("resource-nonce", "off"));
+    }
+
+    static String checkResourceNonceMode(String mode) {
+        if (!Set.of("off", "always").contains(mode)) {
+            throw new IllegalArgumentException("keycloak-dpop: resource-nonce must be off or always, not " + mode);
+        }
+        return mode;
     }
 
     static String checkNonceMode(String mode) {
@@ -144,6 +163,7 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
         info.put("max-age", current.maxAge().toSeconds() + "s");
         info.put("clock-skew", current.clockSkew().toSeconds() + "s");
         info.put("nonce", nonceMode);
+        info.put("resource-nonce", resourceNonceMode);
         return info;
     }
 

@@ -12,9 +12,11 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 
 /**
- * Authorization-server nonces (RFC 9449 §8) for an authenticated client: decides whether its proof must carry a
- * nonce, checks it, and says which {@code DPoP-Nonce} to send. Only clients that must use nonces are ever given one
- * (RFC 9449 §11.3: a client given a nonce must then be held to it).
+ * Server nonces: the authorization server's (RFC 9449 §8) for an authenticated client, and the resource endpoints'
+ * (§9, userinfo and the account API). Decides whether a proof must carry a nonce, checks it, and says which
+ * {@code DPoP-Nonce} to send. The two kinds have their own secrets (key providers {@code dpop-nonce-secret} and
+ * {@code dpop-resource-nonce-secret}) and scopes, so a nonce of one is never accepted by the other. Only clients
+ * that must use nonces are ever given one (RFC 9449 §11.3: a client given a nonce must then be held to it).
  */
 final class NonceChallenge {
 
@@ -37,20 +39,38 @@ final class NonceChallenge {
         if (realm == null || proof == null || !policy.nonceRequired(realm, client)) {
             return Outcome.NOTHING; // no proof, no nonce: whether a proof was needed is decided elsewhere
         }
-        String scope = realm.getId() + "/as";
-        KeyWrapper active = session.keys().getActiveKey(realm, KeyUse.SIG, NonceSecretProviderFactory.ALGORITHM);
-        List<byte[]> secrets = Stream.concat(Stream.of(active), session.keys()
-                        .getKeysStream(realm, KeyUse.SIG, NonceSecretProviderFactory.ALGORITHM)
-                        .filter(key -> !key.getKid().equals(active.getKid())))
-                .map(key -> ((SecretKey) key.getSecretKey()).getEncoded()).toList();
-        DPoPNonces nonces = policy.nonces();
-        return switch (nonces.check(proof.nonce(), secrets, scope)) {
+        return check(session, realm, proof.nonce(), NonceSecretProviderFactory.ALGORITHM, realm.getId() + "/as",
+                "Authorization server requires a nonce in the DPoP proof: use the one in the DPoP-Nonce header");
+    }
+
+    /** For a proof verified at userinfo or the account API, when the realm's policy holds them to nonces. */
+    static Outcome atResource(KeycloakSession session, RealmModel realm, VerifiedProof proof) {
+        if (!session.getProvider(DPoPPolicyProvider.class).resourceNonceRequired(realm)) {
+            return Outcome.NOTHING;
+        }
+        return check(session, realm, proof.nonce(), NonceSecretProviderFactory.RESOURCE_ALGORITHM,
+                realm.getId() + "/rs",
+                "Resource server requires a nonce in the DPoP proof: use the one in the DPoP-Nonce header");
+    }
+
+    private static Outcome check(KeycloakSession session, RealmModel realm, String nonce, String algorithm,
+                                 String scope, String missing) {
+        List<byte[]> secrets = secrets(session, realm, algorithm);
+        DPoPNonces nonces = session.getProvider(DPoPPolicyProvider.class).nonces();
+        return switch (nonces.check(nonce, secrets, scope)) {
             case CURRENT -> Outcome.NOTHING;
             case VALID_RENEW -> new Outcome(null, nonces.issue(secrets.get(0), scope));
-            case INVALID -> new Outcome(proof.nonce() == null
-                    ? "Authorization server requires a nonce in the DPoP proof: use the one in the DPoP-Nonce header"
+            case INVALID -> new Outcome(nonce == null ? missing
                     : "DPoP proof nonce is not valid or has expired: use the one in the DPoP-Nonce header",
                     nonces.issue(secrets.get(0), scope));
         };
+    }
+
+    /** The realm's enabled nonce secrets of this kind, the active one first (Keycloak creates one if there is none). */
+    private static List<byte[]> secrets(KeycloakSession session, RealmModel realm, String algorithm) {
+        KeyWrapper active = session.keys().getActiveKey(realm, KeyUse.SIG, algorithm);
+        return Stream.concat(Stream.of(active), session.keys().getKeysStream(realm, KeyUse.SIG, algorithm)
+                        .filter(key -> !key.getKid().equals(active.getKid())))
+                .map(key -> ((SecretKey) key.getSecretKey()).getEncoded()).toList();
     }
 }

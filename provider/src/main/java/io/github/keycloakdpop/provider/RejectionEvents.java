@@ -17,7 +17,8 @@ import org.keycloak.protocol.oidc.grants.OAuth2GrantType;
 
 /**
  * A Keycloak event for each request the plugin refuses (error {@code invalid_dpop_proof} or {@code use_dpop_nonce},
- * detail {@code reason}, the client), so that refusals show in the admin console's Events like Keycloak's own.
+ * at userinfo and the account API also {@code invalid_token}; detail {@code reason}, the client), so that refusals
+ * show in the admin console's Events like Keycloak's own.
  */
 final class RejectionEvents {
 
@@ -35,15 +36,40 @@ final class RejectionEvents {
      */
     static void emit(KeycloakSession session, boolean par, String error, String reason,
                      Function<String, String> form) {
-        EventBuilder event = new EventBuilder(session.getContext().getRealm(), session,
-                session.getContext().getConnection())
-                .event(par ? EventType.PUSHED_AUTHORIZATION_REQUEST : grantEventType(session, form.apply("grant_type")))
-                .detail(Details.REASON, reason);
+        EventType type = par ? EventType.PUSHED_AUTHORIZATION_REQUEST : grantEventType(session, form.apply("grant_type"));
+        EventBuilder event = event(session, type, reason);
         String clientId = clientId(session, form.apply("client_id"));
         if (clientId != null) {
             event.client(clientId);
         }
         event.error(error);
+    }
+
+    /**
+     * For a refusal at userinfo ({@code USER_INFO_REQUEST_ERROR}, as Keycloak records its own there) or the account
+     * API ({@code VALIDATE_ACCESS_TOKEN_ERROR}: Keycloak records nothing when it refuses an account API token, and
+     * this is its one event type for a refused access token).
+     *
+     * @param clientId the client of the access token, only once its signature verified; else null
+     * @param userId   the token's subject, on the same terms
+     */
+    @SuppressWarnings("deprecation") // VALIDATE_ACCESS_TOKEN: no other event type says "access token refused"
+    static void emitAtResource(KeycloakSession session, boolean userinfo, String error, String reason,
+                               String clientId, String userId) {
+        EventBuilder event = event(session, userinfo ? EventType.USER_INFO_REQUEST : EventType.VALIDATE_ACCESS_TOKEN,
+                reason);
+        if (clientId != null) {
+            event.client(clientId);
+        }
+        if (userId != null) {
+            event.user(userId);
+        }
+        event.error(error);
+    }
+
+    private static EventBuilder event(KeycloakSession session, EventType type, String reason) {
+        return new EventBuilder(session.getContext().getRealm(), session, session.getContext().getConnection())
+                .event(type).detail(Details.REASON, reason);
     }
 
     private static EventType grantEventType(KeycloakSession session, String grantType) {

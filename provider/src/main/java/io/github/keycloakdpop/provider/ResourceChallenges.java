@@ -33,7 +33,8 @@ import org.keycloak.representations.AccessToken;
  * <li>a DPoP-bound token in the form body of a userinfo POST (a bearer token, RFC 6750 §2.2): Keycloak refuses it
  * with a generic description; the challenge says why.</li>
  * </ul>
- * The refusal itself stays Keycloak's.
+ * The refusal itself stays Keycloak's. On a request {@link ResourceProofGate} let through with a nonce that is still
+ * valid but old, it adds the newer nonce to the answer ({@code DPoP-Nonce}, RFC 9449 §9).
  */
 @Provider
 @Priority(Priorities.AUTHENTICATION)
@@ -44,6 +45,10 @@ public class ResourceChallenges implements ContainerResponseFilter {
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        Object renewed = session.getAttribute(ResourceEndpoints.RENEWED_NONCE);
+        if (renewed != null) {
+            response.getHeaders().putSingle(NonceChallenge.HEADER, renewed); // RFC 9449 §9: switch to a newer nonce
+        }
         RealmModel realm = session.getContext().getRealm();
         int status = response.getStatus();
         if ((status != 401 && status != 500) || realm == null || session.getAttribute(ResourceEndpoints.REFUSED) != null
@@ -54,10 +59,10 @@ public class ResourceChallenges implements ContainerResponseFilter {
         if (ResourceEndpoints.hasHeaderCredentials(check, request.getHeaders().get(HttpHeaders.AUTHORIZATION))) {
             // The account API authenticates in a sub-resource locator, before the gate: say why it refused, if that
             // is the plugin's business. If the gate ran, it had nothing against them: Keycloak's reasons are its own.
-            Refusal refusal = session.getAttribute(ResourceEndpoints.CHECKED) != null ? null
-                    : ResourceEndpoints.headerRefusal(session, realm, request);
-            if (refusal != null) {
-                replace(response, ResourceEndpoints.response(refusal, request));
+            ResourceEndpoints.Decision decision = session.getAttribute(ResourceEndpoints.CHECKED) != null
+                    ? ResourceEndpoints.Decision.PASS : ResourceEndpoints.decide(session, realm, request);
+            if (decision.refusal() != null) {
+                replace(response, ResourceEndpoints.response(decision, request));
             }
             return;
         }

@@ -1,6 +1,7 @@
 package io.github.keycloakdpop.provider;
 
 import io.github.keycloakdpop.core.DPoPResourceCheck;
+import io.github.keycloakdpop.core.VerifiedProof;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -25,6 +26,8 @@ final class ResourceEndpoints {
     static final String REFUSED = "keycloak-dpop.resource-refused";
     /** Session attribute set when {@link ResourceProofGate} checked the header credentials before Keycloak used them. */
     static final String CHECKED = "keycloak-dpop.resource-checked";
+    /** Session attribute: a newer resource nonce for the answer of a request the gate let through. */
+    static final String RENEWED_NONCE = "keycloak-dpop.resource-nonce";
 
     private ResourceEndpoints() {
     }
@@ -54,26 +57,71 @@ final class ResourceEndpoints {
     }
 
     /**
-     * What the plugin has against the access token in the {@code Authorization} header, or null (also when the header
-     * holds no DPoP or Bearer credentials). A token that is not an active access token of this realm is
-     * {@code invalid_token} with either scheme: Keycloak refuses it too, but answers some unparseable ones with a 500.
+     * What the plugin decided about the credentials in the {@code Authorization} header: {@code refusal} null lets
+     * the request through (also when the header holds no DPoP or Bearer credentials); {@code nonce} non-null goes in
+     * a {@code DPoP-Nonce} header of the answer.
      */
-    static DPoPResourceCheck.Refusal headerRefusal(KeycloakSession session, RealmModel realm,
-                                                   ContainerRequestContext request) {
+    record Decision(DPoPResourceCheck.Refusal refusal, String nonce) {
+        static final Decision PASS = new Decision(null, null);
+    }
+
+    /**
+     * Decides on the access token in the {@code Authorization} header and its proof, and counts and records the
+     * outcome (metrics, a Keycloak event for a refusal). A token that is not an active access token of this realm is
+     * {@code invalid_token} with either scheme: Keycloak refuses it too, but answers some unparseable ones with a 500.
+     * Call once per request.
+     */
+    static Decision decide(KeycloakSession session, RealmModel realm, ContainerRequestContext request) {
         DPoPResourceCheck check = check(session, realm);
+        AccessToken token = null;
         try {
             DPoPResourceCheck.Credentials credentials = check.credentials(request.getHeaders().get(HttpHeaders.AUTHORIZATION));
-            AccessToken token = activeAccessToken(session, realm, credentials.accessToken());
+            token = activeAccessToken(session, realm, credentials.accessToken());
             if (token == null) {
-                return check.invalidToken(credentials, "The access token is invalid, expired or not from this realm");
+                throw check.invalidToken(credentials, "The access token is invalid, expired or not from this realm");
             }
-            check.verify(credentials, request.getHeaders().get("DPoP"), request.getMethod(),
+            VerifiedProof proof = check.verify(credentials, request.getHeaders().get("DPoP"), request.getMethod(),
                     session.getContext().getUri().getAbsolutePath(), cnfJkt(token));
             clientRequirement(check, credentials, token, realm);
-            return null;
+            if (proof == null) {
+                return Decision.PASS; // an unbound token with the Bearer scheme: no proof, no nonce
+            }
+            DPoPMetrics.accepted(endpoint(request));
+            return nonce(session, realm, request, check, proof, token);
         } catch (DPoPResourceCheck.Refusal refusal) {
-            return refusal.error() == null ? null : refusal;
+            if (refusal.error() == null) {
+                return Decision.PASS; // no credentials this resource understands: Keycloak decides
+            }
+            DPoPMetrics.rejected(endpoint(request), refusal);
+            emit(session, request, refusal, token);
+            return new Decision(refusal, null);
         }
+    }
+
+    /** RFC 9449 §9, when the realm holds its resource endpoints to nonces: the proof's nonce must be one of ours. */
+    private static Decision nonce(KeycloakSession session, RealmModel realm, ContainerRequestContext request,
+                                  DPoPResourceCheck check, VerifiedProof proof, AccessToken token) {
+        NonceChallenge.Outcome outcome = NonceChallenge.atResource(session, realm, proof);
+        if (outcome.refusal() == null) {
+            return new Decision(null, outcome.nonce()); // a renewed nonce, if the client should switch
+        }
+        DPoPResourceCheck.Refusal refusal = check.useDPoPNonce(outcome.refusal());
+        DPoPMetrics.nonceChallenge(endpoint(request));
+        emit(session, request, refusal, token);
+        return new Decision(refusal, outcome.nonce());
+    }
+
+    /** @param token the access token once its signature verified, else null: never a client id the caller made up */
+    private static void emit(KeycloakSession session, ContainerRequestContext request,
+                             DPoPResourceCheck.Refusal refusal, AccessToken token) {
+        RejectionEvents.emitAtResource(session, endpoint(request) == DPoPMetrics.Endpoint.USERINFO, refusal.error(),
+                refusal.description(), token == null ? null : token.getIssuedFor(),
+                token == null ? null : token.getSubject());
+    }
+
+    static DPoPMetrics.Endpoint endpoint(ContainerRequestContext request) {
+        return isUserinfo(request.getUriInfo().getPathSegments()) ? DPoPMetrics.Endpoint.USERINFO
+                : DPoPMetrics.Endpoint.ACCOUNT;
     }
 
     /** Whether the {@code Authorization} header holds DPoP or Bearer credentials, well-formed or not. */
@@ -120,13 +168,18 @@ final class ResourceEndpoints {
     }
 
     /**
-     * The refusal as an HTTP response: its status, one {@code WWW-Authenticate} line per challenge, the error also in
-     * a JSON body, and CORS headers that let a browser client read the challenge (RFC 9449 §7.1).
+     * The refusal as an HTTP response: its status, one {@code WWW-Authenticate} line per challenge, a
+     * {@code DPoP-Nonce} when there is one, the error also in a JSON body, and CORS headers that let a browser client
+     * read the challenge and the nonce (RFC 9449 §7.1, §9).
      */
-    static Response response(DPoPResourceCheck.Refusal refusal, ContainerRequestContext request) {
+    static Response response(Decision decision, ContainerRequestContext request) {
+        DPoPResourceCheck.Refusal refusal = decision.refusal();
         Response.ResponseBuilder response = Response.status(refusal.status()).header("Cache-Control", "no-store");
         for (String challenge : refusal.wwwAuthenticate()) {
             response.header(HttpHeaders.WWW_AUTHENTICATE, challenge);
+        }
+        if (decision.nonce() != null) {
+            response.header(NonceChallenge.HEADER, decision.nonce());
         }
         if (refusal.error() != null) {
             response.type(MediaType.APPLICATION_JSON_TYPE)
@@ -137,7 +190,7 @@ final class ResourceEndpoints {
             // As Keycloak's userinfo does for its own errors: any origin may read an error, never a resource.
             response.header("Access-Control-Allow-Origin", origin)
                     .header("Access-Control-Allow-Credentials", "true")
-                    .header("Access-Control-Expose-Headers", HttpHeaders.WWW_AUTHENTICATE);
+                    .header("Access-Control-Expose-Headers", String.join(", ", DPoPCorsFactory.DPOP_RESPONSE_HEADERS));
         }
         return response.build();
     }

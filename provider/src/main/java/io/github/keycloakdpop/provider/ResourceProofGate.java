@@ -1,6 +1,5 @@
 package io.github.keycloakdpop.provider;
 
-import io.github.keycloakdpop.core.DPoPResourceCheck.Refusal;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -17,9 +16,11 @@ import org.keycloak.models.RealmModel;
  * For an access token in the {@code Authorization} header it decides everything DPoP before Keycloak's resource
  * method runs: a bound token needs the DPoP scheme, a proof with {@code ath} and the token's key; the DPoP scheme
  * needs a bound token; a token that is not an active access token of the realm is {@code invalid_token} with either
- * scheme. Refusals are {@code 401} with {@code invalid_token} or {@code invalid_dpop_proof} in a
- * {@code WWW-Authenticate} challenge (§7.1, §7.2), {@code 400 invalid_request} for a malformed header. What passes
- * here also passes Keycloak's own re-check ({@code DPoPUtil.withDPoPVerifier}).
+ * scheme; where the realm says so, the proof carries a nonce of the resource endpoints (§9). Refusals are
+ * {@code 401} with {@code invalid_token}, {@code invalid_dpop_proof} or {@code use_dpop_nonce} (and a
+ * {@code DPoP-Nonce}) in a {@code WWW-Authenticate} challenge (§7.1, §7.2, §9), {@code 400 invalid_request} for a
+ * malformed header; each is counted and recorded as a Keycloak event. What passes here also passes Keycloak's own
+ * re-check ({@code DPoPUtil.withDPoPVerifier}).
  *
  * <p>Two cases are completed by {@link ResourceChallenges} after Keycloak answered: requests without credentials in
  * the header (a POST to userinfo may carry the token in its form body, which a request filter cannot read), and the
@@ -41,10 +42,12 @@ public class ResourceProofGate implements ContainerRequestFilter {
             return;
         }
         session.setAttribute(ResourceEndpoints.CHECKED, Boolean.TRUE);
-        Refusal refusal = ResourceEndpoints.headerRefusal(session, realm, request);
-        if (refusal != null) {
+        ResourceEndpoints.Decision decision = ResourceEndpoints.decide(session, realm, request);
+        if (decision.refusal() != null) {
             session.setAttribute(ResourceEndpoints.REFUSED, Boolean.TRUE);
-            request.abortWith(ResourceEndpoints.response(refusal, request));
+            request.abortWith(ResourceEndpoints.response(decision, request));
+        } else if (decision.nonce() != null) {
+            session.setAttribute(ResourceEndpoints.RENEWED_NONCE, decision.nonce()); // ResourceChallenges sends it
         }
     }
 }

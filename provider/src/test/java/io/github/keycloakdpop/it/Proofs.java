@@ -86,6 +86,16 @@ public final class Proofs {
         }
     }
 
+    /** A valid proof for a request that presents {@code accessToken}, carrying a server nonce. */
+    public static String proofWithNonce(ECKey key, String htm, URI htu, String accessToken, String nonce) {
+        try {
+            return new DefaultDPoPProofFactory(key, JWSAlgorithm.ES256).createDPoPJWT(htm, htu,
+                    new DPoPAccessToken(accessToken), new com.nimbusds.openid.connect.sdk.Nonce(nonce)).serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * A proof signed by {@code key} whose header and claims start out valid and are then changed by the callers,
      * for the bad-proof cases.
