@@ -74,8 +74,11 @@ public final class TokenEndpointLoad {
         }
     }
 
-    /** alg null: Bearer, no DPoP header. */
-    record Mode(String name, Server server, String alg) {
+    /** alg null: Bearer, no DPoP header. userinfo: GET userinfo with a DPoP-bound token instead of a token request. */
+    record Mode(String name, Server server, String alg, boolean userinfo) {
+        Mode(String name, Server server, String alg) {
+            this(name, server, alg, false);
+        }
     }
 
     record Round(Mode mode, int concurrency, int requests, double serverMicros, double clientMicros,
@@ -106,6 +109,8 @@ public final class TokenEndpointLoad {
                 modes.add(new Mode(alg + " DPoP, built-in only", plain, alg));
                 modes.add(new Mode(alg + " DPoP, with plugin", plugin, alg));
             }
+            modes.add(new Mode("userinfo ES256 DPoP, built-in only", plain, "ES256", true));
+            modes.add(new Mode("userinfo ES256 DPoP, with plugin", plugin, "ES256", true));
             new TokenEndpointLoad().run(modes, concurrency, requests, rounds, out, javaHome);
         } finally {
             plain.process.destroy();
@@ -120,7 +125,7 @@ public final class TokenEndpointLoad {
         List<Round> results = new ArrayList<>();
         for (int c : concurrency) {
             for (Mode mode : modes) {
-                round(mode, c, requests); // warm-up, not recorded
+                round(mode, c, Math.max(requests, 3000)); // warm-up (JIT, caches), not recorded
             }
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < modes.size(); i++) {
@@ -139,12 +144,25 @@ public final class TokenEndpointLoad {
     }
 
     private Round round(Mode mode, int concurrency, int requests) throws Exception {
+        if (mode.userinfo) {
+            return userinfoRound(mode, concurrency, requests);
+        }
         List<String> proofs = mode.alg == null ? null : proofs(mode, concurrency, requests);
-        HttpRequest.Builder template = HttpRequest.newBuilder(mode.server.token).timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                        (CLIENT + ":" + SECRET).getBytes(StandardCharsets.UTF_8)))
-                .header("Content-Type", "application/x-www-form-urlencoded");
         String expectedType = mode.alg == null ? "\"token_type\":\"Bearer\"" : "\"token_type\":\"DPoP\"";
+        return measure(mode, concurrency, requests, i -> {
+            HttpRequest.Builder request = HttpRequest.newBuilder(mode.server.token).timeout(Duration.ofSeconds(60))
+                    .header("Authorization", basic()).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials"));
+            if (proofs != null) {
+                request.header("DPoP", proofs.get(i));
+            }
+            return request.build();
+        }, expectedType);
+    }
+
+    /** Sends request(i) for i in [0, requests) from {@code concurrency} threads; server CPU read around the window. */
+    private Round measure(Mode mode, int concurrency, int requests, java.util.function.IntFunction<HttpRequest> request,
+                          String expected) throws Exception {
         AtomicInteger next = new AtomicInteger();
         long serverBefore = mode.server.cpuTicks();
         long clientBefore = processCpuNanos();
@@ -155,13 +173,8 @@ public final class TokenEndpointLoad {
             for (int w = 0; w < concurrency; w++) {
                 done.add(workers.submit(() -> {
                     for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
-                        HttpRequest.Builder request = template.copy()
-                                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials"));
-                        if (proofs != null) {
-                            request.header("DPoP", proofs.get(i));
-                        }
-                        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-                        if (response.statusCode() != 200 || !response.body().contains(expectedType)) {
+                        HttpResponse<String> response = http.send(request.apply(i), HttpResponse.BodyHandlers.ofString());
+                        if (response.statusCode() != 200 || !response.body().contains(expected)) {
                             throw new IllegalStateException(mode.name + ": " + response.statusCode() + " " + response.body());
                         }
                     }
@@ -180,14 +193,52 @@ public final class TokenEndpointLoad {
         return new Round(mode, concurrency, requests, serverMicros, clientMicros, requests / seconds);
     }
 
+    /**
+     * RFC 9449 §7 at Keycloak's userinfo: each simulated client first gets a DPoP-bound token for its key
+     * (client_credentials, scope openid: the service account's userinfo), then sends GET userinfo with a fresh proof
+     * carrying {@code ath}; only the userinfo requests are measured.
+     */
+    private Round userinfoRound(Mode mode, int concurrency, int requests) throws Exception {
+        List<JWK> clientKeys = clientKeys(mode, concurrency);
+        URI userinfo = mode.server.token.resolve("userinfo");
+        List<String> tokens = new ArrayList<>();
+        for (JWK key : clientKeys) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(mode.server.token)
+                    .header("Authorization", basic()).header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("DPoP", sign(key, mode.alg, "POST", mode.server.token.toString(), new Date(), null))
+                    .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope=openid")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String body = response.body();
+            int at = body.indexOf("\"access_token\":\"") + 16;
+            if (response.statusCode() != 200 || at < 16) {
+                throw new IllegalStateException("token for userinfo: " + response.statusCode() + " " + body);
+            }
+            tokens.add(body.substring(at, body.indexOf('"', at)));
+        }
+        Date iat = new Date(System.currentTimeMillis() + 5000);
+        List<String> proofs = IntStream.range(0, requests).parallel().mapToObj(i -> sign(clientKeys.get(i % concurrency),
+                mode.alg, "GET", userinfo.toString(), iat, tokens.get(i % concurrency))).toList();
+        return measure(mode, concurrency, requests, i -> HttpRequest.newBuilder(userinfo).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "DPoP " + tokens.get(i % concurrency)).header("DPoP", proofs.get(i)).GET()
+                .build(), "\"sub\"");
+    }
+
+    private static String basic() {
+        return "Basic " + Base64.getEncoder().encodeToString((CLIENT + ":" + SECRET).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private List<JWK> clientKeys(Mode mode, int concurrency) {
+        return keys.computeIfAbsent(mode.alg + "/" + mode.server.name + "/" + concurrency + "/" + mode.userinfo,
+                k -> IntStream.range(0, concurrency).mapToObj(i -> newKey(mode.alg)).toList());
+    }
+
     /** One key per simulated client; proof i is sent by client i % concurrency. */
     private List<String> proofs(Mode mode, int concurrency, int requests) {
-        List<JWK> clientKeys = keys.computeIfAbsent(mode.alg + "/" + mode.server.name + "/" + concurrency,
-                k -> IntStream.range(0, concurrency).mapToObj(i -> newKey(mode.alg)).toList());
+        List<JWK> clientKeys = clientKeys(mode, concurrency);
         Date iat = new Date(System.currentTimeMillis() + 5000);
         String htu = mode.server.token.toString();
         return IntStream.range(0, requests).parallel()
-                .mapToObj(i -> sign(clientKeys.get(i % concurrency), mode.alg, htu, iat)).toList();
+                .mapToObj(i -> sign(clientKeys.get(i % concurrency), mode.alg, "POST", htu, iat, null)).toList();
     }
 
     private static JWK newKey(String alg) {
@@ -199,7 +250,7 @@ public final class TokenEndpointLoad {
         }
     }
 
-    private static String sign(JWK key, String alg, String htu, Date iat) {
+    private static String sign(JWK key, String alg, String htm, String htu, Date iat, String accessToken) {
         try {
             JWSSigner signer;
             if (alg.startsWith("ES")) {
@@ -209,13 +260,17 @@ public final class TokenEndpointLoad {
             } else {
                 signer = new RSASSASigner(key.toRSAKey());
             }
+            JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().jwtID(UUID.randomUUID().toString())
+                    .claim("htm", htm).claim("htu", htu).issueTime(iat);
+            if (accessToken != null) {
+                claims.claim("ath", Base64.getUrlEncoder().withoutPadding().encodeToString(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(accessToken.getBytes(StandardCharsets.US_ASCII))));
+            }
             SignedJWT proof = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.parse(alg))
-                    .type(new JOSEObjectType("dpop+jwt")).jwk(key.toPublicJWK()).build(),
-                    new JWTClaimsSet.Builder().jwtID(UUID.randomUUID().toString()).claim("htm", "POST")
-                            .claim("htu", htu).issueTime(iat).build());
+                    .type(new JOSEObjectType("dpop+jwt")).jwk(key.toPublicJWK()).build(), claims.build());
             proof.sign(signer);
             return proof.serialize();
-        } catch (JOSEException e) {
+        } catch (JOSEException | java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -247,9 +302,11 @@ public final class TokenEndpointLoad {
             for (Mode mode : modes) {
                 if (mode.alg != null && mode.name.endsWith("with plugin")) {
                     double[] plugin = means.get(mode.name);
-                    double[] builtIn = means.get(mode.alg + " DPoP, built-in only");
+                    String base = mode.name.replace("with plugin", "built-in only");
+                    double[] builtIn = means.get(base);
                     out.append(String.format(Locale.ROOT, "%s: plugin adds %+.1f µs server CPU per request over built-in "
-                            + "DPoP alone; throughput %.3f× of it%n", mode.alg, plugin[0] - builtIn[0], plugin[1] / builtIn[1]));
+                            + "DPoP alone; throughput %.3f× of it%n", mode.name.replace(", with plugin", ""),
+                            plugin[0] - builtIn[0], plugin[1] / builtIn[1]));
                 }
             }
             out.append('\n');

@@ -62,11 +62,12 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
             @Override
             public boolean nonceRequired(RealmModel realm, ClientModel client) {
                 String mode = realm.getAttribute(REALM_NONCE_MODE);
-                return switch (mode == null ? nonceMode : mode) {
-                    case "always" -> true;
+                return switch (mode == null || mode.isBlank() ? nonceMode : mode.strip()) {
+                    case "off" -> false;
                     case "clients" -> client != null && (Boolean.parseBoolean(client.getAttribute(CLIENT_NONCE))
                             || DPoPPolicyLookup.of(session, client).requireNonce());
-                    default -> false;
+                    // "always", and a value the plugin does not know: a typo must not switch nonces off
+                    default -> true;
                 };
             }
 

@@ -49,6 +49,7 @@ public class LogoutRevocationProofGate implements ContainerRequestFilter {
             VerifiedProof proof = ProofGate.verifier(session, realm).verify(new ProofRequest(dpop, request.getMethod(),
                     session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
             session.setAttribute(ProofGate.VERIFIED_PROOF, proof);
+            ProofSignatures.remember(session, dpop.get(0), proof);
             session.setAttribute(DPoPUtil.DPOP_SESSION_ATTRIBUTE, keycloakProof(proof));
         } catch (DPoPProofException e) {
             request.abortWith(OAuthErrors.badRequest(e.error(), e.description()));

@@ -64,6 +64,7 @@ public class ProofGate implements ContainerRequestFilter {
             VerifiedProof proof = verifier(session, realm).verify(new ProofRequest(dpop, request.getMethod(),
                     session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
             session.setAttribute(VERIFIED_PROOF, proof);
+            ProofSignatures.remember(session, dpop.get(0), proof);
             DPoPMetrics.accepted(endpoint(request));
         } catch (DPoPProofException e) {
             DPoPMetrics.rejected(endpoint(request), e.reason());

@@ -87,6 +87,7 @@ final class ResourceEndpoints {
                 return Decision.PASS; // an unbound token with the Bearer scheme: no proof, no nonce
             }
             DPoPMetrics.accepted(endpoint(request));
+            ProofSignatures.remember(session, request.getHeaders().getFirst("DPoP"), proof);
             return nonce(session, realm, request, check, proof, token);
         } catch (DPoPResourceCheck.Refusal refusal) {
             if (refusal.error() == null) {

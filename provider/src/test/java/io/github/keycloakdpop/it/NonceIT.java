@@ -192,6 +192,18 @@ class NonceIT {
     }
 
     @Test
+    void realmModeThePluginDoesNotKnowHoldsEveryClientToNonces() {
+        Admin.setRealmAttribute("keycloak-dpop.nonce", "of");
+        try {
+            Http.Response spa = Http.postForm(TOKEN, form("grant_type", "password", "client_id", "spa",
+                    "username", "alice", "password", "alice"), null, List.of(Proofs.proof(key, "POST", TOKEN)));
+            assertUseDpopNonce(spa);
+        } finally {
+            Admin.setRealmAttribute("keycloak-dpop.nonce", null);
+        }
+    }
+
+    @Test
     void realmModeOffHoldsNoClientToNonces() {
         Admin.setRealmAttribute("keycloak-dpop.nonce", "off");
         try {
