@@ -39,7 +39,7 @@ for V in 17 25; do
   fi
   echo "== Keycloak on JDK $V"
   "$JDK17/bin/java" -cp "$JAR" io.github.keycloakdpop.bench.TokenEndpointLoad "$KC_HOME" "$PLUGIN" \
-    realm-export/dpop-demo-realm.json "${!HOME_VAR}" "$OUT/load-jdk$V.md" "$REQUESTS" "$ROUNDS" "$CONCURRENCY" "$ALGS" \
+    realm-export/dpop-demo-realm.json "${!HOME_VAR}" "$OUT/load-jdk$V.md" "$REQUESTS" "$ROUNDS" "$CONCURRENCY" "$ALGS" "${WARMUP:-3000}" \
     | tee "$OUT/load-jdk$V.log"
 done
 echo "written: $OUT"

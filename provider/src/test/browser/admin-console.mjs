@@ -93,6 +93,13 @@ async function createProfile(page, shots) {
   await action(page, 'Add executor').click();
   await page.getByRole('button', { name: 'Executor type' }).click();
   await page.getByRole('option', { name: 'dpop-policy' }).click();
+  // a proof age wider than the server's (10 s) cannot be honoured: refused on save, with the reason shown
+  const maxAge = page.getByRole('textbox', { name: 'Maximum proof age (seconds)' });
+  await maxAge.fill('30');
+  await action(page, 'Add').click();
+  await page.getByText(/maximum proof age must be between 1 and 10 seconds, not 30/).first().waitFor();
+  await shots.take(page, 'executor-refused-max-age');
+  await maxAge.fill('');
   await setSwitch(page, 'Require DPoP nonces', true);
   await shots.take(page, 'executor-dpop-policy');
   await action(page, 'Add').click();

@@ -53,7 +53,7 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  * key per simulated client, kept across rounds as a real client keeps its key.
  *
  * <pre>java -cp benchmarks.jar io.github.keycloakdpop.bench.TokenEndpointLoad KC_HOME PLUGIN_JAR REALM_JSON JAVA_HOME
- *      OUT_FILE [requests=3000] [rounds=5] [concurrency=16,4] [algs=ES256,RS256]</pre>
+ *      OUT_FILE [requests=3000] [rounds=5] [concurrency=16,4] [algs=ES256,RS256] [warm-up requests per mode=3000]</pre>
  */
 public final class TokenEndpointLoad {
 
@@ -99,6 +99,7 @@ public final class TokenEndpointLoad {
         int rounds = args.length > 6 ? Integer.parseInt(args[6]) : 5;
         List<Integer> concurrency = Stream.of((args.length > 7 ? args[7] : "16,4").split(",")).map(Integer::valueOf).toList();
         List<String> algs = List.of((args.length > 8 ? args[8] : "ES256,RS256").split(","));
+        int warmup = args.length > 9 ? Integer.parseInt(args[9]) : 3000;
 
         Server plain = start(home, "plain", null, realm, javaHome);
         Server plugin = start(home, "plugin", pluginJar, realm, javaHome);
@@ -111,7 +112,7 @@ public final class TokenEndpointLoad {
             }
             modes.add(new Mode("userinfo ES256 DPoP, built-in only", plain, "ES256", true));
             modes.add(new Mode("userinfo ES256 DPoP, with plugin", plugin, "ES256", true));
-            new TokenEndpointLoad().run(modes, concurrency, requests, rounds, out, javaHome);
+            new TokenEndpointLoad().run(modes, concurrency, requests, rounds, warmup, out, javaHome);
         } finally {
             plain.process.destroy();
             plugin.process.destroy();
@@ -120,12 +121,13 @@ public final class TokenEndpointLoad {
         }
     }
 
-    private void run(List<Mode> modes, List<Integer> concurrency, int requests, int rounds, Path out, Path javaHome)
+    private void run(List<Mode> modes, List<Integer> concurrency, int requests, int rounds, int warmup, Path out,
+                     Path javaHome)
             throws Exception {
         List<Round> results = new ArrayList<>();
         for (int c : concurrency) {
             for (Mode mode : modes) {
-                round(mode, c, Math.max(requests, 3000)); // warm-up (JIT, caches), not recorded
+                round(mode, c, warmup); // warm-up (JIT, caches), not recorded
             }
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < modes.size(); i++) {

@@ -174,4 +174,21 @@ class RealmPolicyIT {
         Http.Response saved = Admin.call("GET", "/client-policies/profiles", null);
         assertTrue(!saved.body().contains("dpop-narrow"), "nothing saved: " + saved);
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void adminConsoleHasTheExecutorsLabelsAndHelpTexts() throws ParseException {
+        Http.Response messages = Http.get(KC.baseUri.resolve("resources/" + KeycloakServer.REALM + "/admin/en"), Map.of());
+
+        assertEquals(200, messages.status(), messages.toString());
+        Map<String, String> byKey = new java.util.HashMap<>();
+        for (Object entry : com.nimbusds.jose.util.JSONArrayUtils.parse(messages.body())) {
+            Map<String, Object> pair = (Map<String, Object>) entry;
+            byKey.put((String) pair.get("key"), (String) pair.get("value"));
+        }
+        assertEquals("Require DPoP nonces", byKey.get("dpopPolicyRequireNonce"));
+        assertEquals("Allowed proof algorithms", byKey.get("dpopPolicyAlgorithms"));
+        assertEquals("Maximum proof age (seconds)", byKey.get("dpopPolicyMaxAge"));
+        assertTrue(byKey.get("dpopPolicyClockSkewHelp").contains("--spi-dpop-policy--default--clock-skew"));
+    }
 }
