@@ -32,12 +32,24 @@ public class KeycloakErrorTranslator implements ContainerResponseFilter {
     private static final Logger LOG = Logger.getLogger(KeycloakErrorTranslator.class);
 
     private static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+    private static final String REFRESH_KEY_MISMATCH = "DPoP confirmation doesn't match DPoP proof";
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
         if (response.getStatus() != 400 || !(response.getEntity() instanceof OAuth2ErrorRepresentation error)
-                || !"invalid_request".equals(error.getError()) || error.getErrorDescription() == null
+                || error.getErrorDescription() == null
                 || !ProofGate.isProofEndpoint(request.getUriInfo().getPathSegments())) {
+            return;
+        }
+        if ("invalid_grant".equals(error.getError())
+                && REFRESH_KEY_MISMATCH.equals(error.getErrorDescription())) {
+            // Keycloak's refresh-token binding check; the plugin's own pinning answers invalid_dpop_proof, and so
+            // does this, so that a client sees one error for one mistake
+            response.setEntity(new OAuth2ErrorRepresentation("invalid_dpop_proof",
+                    "The DPoP proof key is not the key the refresh token is bound to"));
+            return;
+        }
+        if (!"invalid_request".equals(error.getError())) {
             return;
         }
         ClientModel client = session.getContext().getClient(); // set once Keycloak authenticated the client

@@ -111,8 +111,8 @@ class ClientSessionBindingIT {
         Http.Response noProofRefresh = spaRefresh(offlineToken, List.of());
         Http.Response sameKeyRefresh = spaRefresh(offlineToken, List.of(Proofs.proof(key, "POST", TOKEN)));
 
-        assertEquals(400, otherKeyRefresh.status(), otherKeyRefresh.toString());
-        assertEquals(400, noProofRefresh.status(), noProofRefresh.toString());
+        assertInvalidProof(otherKeyRefresh);
+        assertInvalidProof(noProofRefresh);
         assertEquals(200, sameKeyRefresh.status(), sameKeyRefresh.toString());
         assertEquals(Proofs.jkt(key), Tokens.cnfJkt(sameKeyRefresh.string("access_token")));
     }
