@@ -28,8 +28,8 @@ import org.keycloak.util.TokenUtil;
  * the refusal rolls its transaction back (Keycloak commits after all response filters), so the session stays.
  * Confidential clients authenticate, and their refresh tokens are not bound: nothing changes for them.</li>
  * </ul>
- * Access tokens are left to Keycloak: it records a revoked access token outside the transaction, so a refusal here
- * could not undo it, and deciding before Keycloak would mean reading the form body in a request filter.
+ * Access tokens are decided before Keycloak, in {@link LogoutRevocationProofGate}: Keycloak records a revoked access
+ * token outside the transaction, so a refusal here could not undo it.
  */
 @Provider
 @Priority(Priorities.AUTHENTICATION)
@@ -90,7 +90,7 @@ public class LogoutRevocationPolicy implements ContainerResponseFilter {
         return jkt.equals(proof.jkt()) ? null : "The DPoP proof key is not the key the refresh token is bound to";
     }
 
-    private static boolean isRefreshToken(AccessToken token) {
+    static boolean isRefreshToken(AccessToken token) {
         return TokenUtil.TOKEN_TYPE_REFRESH.equals(token.getType()) || TokenUtil.TOKEN_TYPE_OFFLINE.equals(token.getType());
     }
 

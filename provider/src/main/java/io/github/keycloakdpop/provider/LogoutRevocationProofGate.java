@@ -10,9 +10,13 @@ import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.PathSegment;
 import jakarta.ws.rs.ext.Provider;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.util.List;
+import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
+import org.keycloak.representations.AccessToken;
 import org.keycloak.representations.dpop.DPoP;
 import org.keycloak.services.util.DPoPUtil;
 
@@ -37,23 +41,62 @@ public class LogoutRevocationProofGate implements ContainerRequestFilter {
 
     @Override
     public void filter(ContainerRequestContext request) {
-        if (!"POST".equals(request.getMethod()) || endpoint(request.getUriInfo().getPathSegments()) == null) {
+        String endpoint = "POST".equals(request.getMethod()) ? endpoint(request.getUriInfo().getPathSegments()) : null;
+        RealmModel realm = session.getContext().getRealm();
+        if (endpoint == null || realm == null) {
             return;
         }
         List<String> dpop = request.getHeaders().get("DPoP");
-        RealmModel realm = session.getContext().getRealm();
-        if (dpop == null || dpop.isEmpty() || realm == null) {
-            return; // whether a proof was needed depends on the token, known only once Keycloak has read the form
+        if (dpop != null && !dpop.isEmpty()) {
+            try {
+                VerifiedProof proof = ProofGate.verifier(session, realm).verify(new ProofRequest(dpop,
+                        request.getMethod(), session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
+                session.setAttribute(ProofGate.VERIFIED_PROOF, proof);
+                ProofSignatures.remember(session, dpop.get(0), proof);
+                session.setAttribute(DPoPUtil.DPOP_SESSION_ATTRIBUTE, keycloakProof(proof));
+            } catch (DPoPProofException e) {
+                request.abortWith(OAuthErrors.badRequest(e.error(), e.description()));
+                return;
+            }
         }
+        if ("revoke".equals(endpoint)) {
+            String refusal = accessTokenRevocationRefusal(request, realm);
+            if (refusal != null) {
+                request.abortWith(OAuthErrors.badRequest(OAuthErrors.INVALID_DPOP_PROOF, refusal));
+            }
+        }
+    }
+
+    /**
+     * Revoking an access token bound to a public client's key needs a proof of that key, as revoking its refresh
+     * token does ({@link LogoutRevocationPolicy}). Keycloak records a revoked access token outside its transaction,
+     * so this is decided here, before Keycloak reads the form: the body is read and handed on unchanged. Only a token
+     * whose signature Keycloak verifies counts; anything else is left to Keycloak.
+     */
+    private String accessTokenRevocationRefusal(ContainerRequestContext request, RealmModel realm) {
+        byte[] body;
         try {
-            VerifiedProof proof = ProofGate.verifier(session, realm).verify(new ProofRequest(dpop, request.getMethod(),
-                    session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
-            session.setAttribute(ProofGate.VERIFIED_PROOF, proof);
-            ProofSignatures.remember(session, dpop.get(0), proof);
-            session.setAttribute(DPoPUtil.DPOP_SESSION_ATTRIBUTE, keycloakProof(proof));
-        } catch (DPoPProofException e) {
-            request.abortWith(OAuthErrors.badRequest(e.error(), e.description()));
+            body = request.getEntityStream().readAllBytes();
+        } catch (IOException e) {
+            return null; // Keycloak will fail to read it too, and say so
         }
+        request.setEntityStream(new ByteArrayInputStream(body));
+        String token = RejectionEvents.readForm(new ByteArrayInputStream(body), body.length).get("token");
+        AccessToken decoded = token == null ? null : session.tokens().decode(token, AccessToken.class);
+        String jkt = decoded == null || decoded.getConfirmation() == null ? null
+                : decoded.getConfirmation().getKeyThumbprint();
+        if (jkt == null || LogoutRevocationPolicy.isRefreshToken(decoded) || decoded.getIssuedFor() == null) {
+            return null;
+        }
+        ClientModel client = realm.getClientByClientId(decoded.getIssuedFor());
+        if (client == null || !client.isPublicClient()) {
+            return null;
+        }
+        VerifiedProof proof = session.getAttribute(ProofGate.VERIFIED_PROOF, VerifiedProof.class);
+        if (proof == null) {
+            return "The access token is DPoP-bound to a public client's key: send a DPoP proof of its key to revoke it";
+        }
+        return jkt.equals(proof.jkt()) ? null : "The DPoP proof key is not the key the access token is bound to";
     }
 
     /** "logout" or "revoke" for realms/{realm}/protocol/openid-connect/{logout,revoke}, else null. */

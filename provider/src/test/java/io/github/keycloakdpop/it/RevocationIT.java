@@ -11,8 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Token revocation (RFC 7009) of refresh tokens bound to a public client's key: that key is the client's only sender
- * constraint, so revoking needs a proof of it, like refreshing does (RFC 9449 §5). A missing, bad or other-key proof
+ * Token revocation (RFC 7009) of refresh and access tokens bound to a public client's key: that key is the client's
+ * only sender constraint, so revoking needs a proof of it, like refreshing does (RFC 9449 §5). A missing, bad or other-key proof
  * is {@code 400 invalid_dpop_proof} and the token stays valid. Plain Keycloak revokes for anyone who holds the token
  * and ignores the DPoP header.
  */
@@ -107,6 +107,37 @@ class RevocationIT {
 
         assertEquals(200, revoked.status(), revoked.toString());
         assertEquals(401, ResourceClient.dpopGet(USERINFO, accessToken, key).status(), "revoked");
+    }
+
+    @Test
+    void boundAccessTokenIsNotRevokedWithoutAProof() {
+        String accessToken = tokens.string("access_token");
+
+        Http.Response revoked = revoke(accessToken, List.of());
+
+        assertInvalidProof(revoked);
+        assertEquals(200, ResourceClient.dpopGet(USERINFO, accessToken, key).status(), "still valid");
+    }
+
+    @Test
+    void boundAccessTokenIsNotRevokedWithAProofOfAnotherKey() {
+        String accessToken = tokens.string("access_token");
+
+        Http.Response revoked = revoke(accessToken, List.of(Proofs.proof(Proofs.ecKey(), "POST", REVOKE)));
+
+        assertInvalidProof(revoked);
+        assertEquals("The DPoP proof key is not the key the access token is bound to",
+                revoked.string("error_description"));
+        assertEquals(200, ResourceClient.dpopGet(USERINFO, accessToken, key).status(), "still valid");
+    }
+
+    @Test
+    void forgedTokenIsLeftToKeycloak() {
+        // not a token this realm signed: RFC 7009 answers 200 for a token it does not know, and so does Keycloak
+        String[] parts = tokens.string("access_token").split("\\.");
+        Http.Response revoked = revoke(parts[0] + "." + parts[1] + ".AAAA", List.of());
+
+        assertEquals(200, revoked.status(), revoked.toString());
     }
 
     @Test
