@@ -38,6 +38,10 @@ final class DPoPPolicyLookup implements ClientModelContext {
         DPoPPolicyLookup lookup = session.getAttribute(attribute, DPoPPolicyLookup.class);
         if (lookup == null) {
             lookup = new DPoPPolicyLookup(client);
+            if (!RealmWidePolicy.hasExecutors(client.getRealm())) {
+                session.setAttribute(attribute, lookup); // no profile of the realm has the executor: nothing to ask
+                return lookup;
+            }
             try {
                 session.clientPolicy().triggerOnEvent(lookup);
             } catch (ClientPolicyException e) {

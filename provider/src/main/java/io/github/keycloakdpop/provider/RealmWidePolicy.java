@@ -52,6 +52,12 @@ final class RealmWidePolicy {
         return entry.narrowed;
     }
 
+    /** Whether any client profile of the realm has a {@code dpop-policy} executor (else no lookup is needed). */
+    static boolean hasExecutors(RealmModel realm) {
+        String profiles = realm.getAttribute(Constants.CLIENT_PROFILES);
+        return profiles != null && profiles.contains('"' + DPoPPolicyExecutorFactory.ID + '"');
+    }
+
     static ProofPolicy narrow(ProofPolicy server, String policiesJson, String profilesJson, String realmName) {
         if (policiesJson == null || profilesJson == null) {
             return server;
