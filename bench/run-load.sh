@@ -7,7 +7,8 @@
 #   bench/run-load.sh                       5 rounds × 3000 requests per mode, concurrency 16 then 4
 #   REQUESTS=1000 ROUNDS=2 bench/run-load.sh   a quick look
 #
-# Environment: JDK17, JDK25 (JDK homes), REQUESTS, ROUNDS, CONCURRENCY (e.g. 16,4), ALGS (e.g. ES256,RS256).
+# Environment: JDK17, JDK25 (JDK homes), REQUESTS, ROUNDS, CONCURRENCY (e.g. 16,4), ALGS (e.g. ES256,RS256), WARMUP
+# (requests per mode before measuring), JDKS (e.g. "17 25").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,12 +27,22 @@ JAVA_HOME=$JDK17 mvn -B -ntp -q -Pbench -pl bench -am package -DskipTests
 JAR=bench/target/benchmarks.jar
 PLUGIN=$(ls provider/target/keycloak-dpop-provider-*.jar | grep -v -e sources -e original | head -1)
 KC_HOME=provider/target/keycloak-26.7.3
+# The same plugin without ProofSignatures' registration, so that Keycloak's second signature check runs in full:
+# the "before" of that optimisation, measured in the same run.
+NO_REUSE=bench/target/keycloak-dpop-no-signature-reuse.jar
+python3 - "$PLUGIN" "$NO_REUSE" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as src, zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as dst:
+    for item in src.infolist():
+        if item.filename != "META-INF/services/org.keycloak.crypto.SignatureProviderFactory":
+            dst.writestr(item, src.read(item.filename))
+PY
 {
   echo "machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "plugin: $PLUGIN"
 } > "$OUT/machine.txt"
 
-for V in 17 25; do
+for V in ${JDKS:-17 25}; do
   HOME_VAR=JDK$V
   if [[ ! -x "${!HOME_VAR}/bin/java" ]]; then
     echo "== JDK $V not found at ${!HOME_VAR}: skipped"
@@ -39,7 +50,7 @@ for V in 17 25; do
   fi
   echo "== Keycloak on JDK $V"
   "$JDK17/bin/java" -cp "$JAR" io.github.keycloakdpop.bench.TokenEndpointLoad "$KC_HOME" "$PLUGIN" \
-    realm-export/dpop-demo-realm.json "${!HOME_VAR}" "$OUT/load-jdk$V.md" "$REQUESTS" "$ROUNDS" "$CONCURRENCY" "$ALGS" "${WARMUP:-3000}" \
+    realm-export/dpop-demo-realm.json "${!HOME_VAR}" "$OUT/load-jdk$V.md" "$REQUESTS" "$ROUNDS" "$CONCURRENCY" "$ALGS" "${WARMUP:-3000}" "$NO_REUSE" \
     | tee "$OUT/load-jdk$V.log"
 done
 echo "written: $OUT"

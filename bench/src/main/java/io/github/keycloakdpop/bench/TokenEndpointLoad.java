@@ -101,23 +101,29 @@ public final class TokenEndpointLoad {
         List<String> algs = List.of((args.length > 8 ? args[8] : "ES256,RS256").split(","));
         int warmup = args.length > 9 ? Integer.parseInt(args[9]) : 3000;
 
+        // optional: the plugin without ProofSignatures (Keycloak's second signature check runs in full), for before/after
+        Path noReuseJar = args.length > 10 ? Path.of(args[10]) : null;
         Server plain = start(home, "plain", null, realm, javaHome);
         Server plugin = start(home, "plugin", pluginJar, realm, javaHome);
+        Server noReuse = noReuseJar == null ? null : start(home, "plugin-no-reuse", noReuseJar, realm, javaHome);
         try {
             List<Mode> modes = new ArrayList<>(List.of(new Mode("bearer, plain Keycloak", plain, null),
                     new Mode("bearer, with plugin", plugin, null)));
             for (String alg : algs) {
                 modes.add(new Mode(alg + " DPoP, built-in only", plain, alg));
                 modes.add(new Mode(alg + " DPoP, with plugin", plugin, alg));
+                if (noReuse != null) {
+                    modes.add(new Mode(alg + " DPoP, plugin without signature reuse", noReuse, alg));
+                }
             }
             modes.add(new Mode("userinfo ES256 DPoP, built-in only", plain, "ES256", true));
             modes.add(new Mode("userinfo ES256 DPoP, with plugin", plugin, "ES256", true));
             new TokenEndpointLoad().run(modes, concurrency, requests, rounds, warmup, out, javaHome);
         } finally {
-            plain.process.destroy();
-            plugin.process.destroy();
-            plain.process.waitFor();
-            plugin.process.waitFor();
+            for (Server server : noReuse == null ? List.of(plain, plugin) : List.of(plain, plugin, noReuse)) {
+                server.process.destroy();
+                server.process.waitFor();
+            }
         }
     }
 
@@ -302,12 +308,13 @@ public final class TokenEndpointLoad {
                         mode.name, mean(server), sd(server), mean(tput), sd(tput), mean(client)));
             }
             for (Mode mode : modes) {
-                if (mode.alg != null && mode.name.endsWith("with plugin")) {
+                if (mode.alg != null && (mode.name.endsWith("with plugin") || mode.name.endsWith("signature reuse"))) {
                     double[] plugin = means.get(mode.name);
-                    String base = mode.name.replace("with plugin", "built-in only");
+                    String base = mode.name.replace("with plugin", "built-in only")
+                            .replace("plugin without signature reuse", "built-in only");
                     double[] builtIn = means.get(base);
                     out.append(String.format(Locale.ROOT, "%s: plugin adds %+.1f µs server CPU per request over built-in "
-                            + "DPoP alone; throughput %.3f× of it%n", mode.name.replace(", with plugin", ""),
+                            + "DPoP alone; throughput %.3f× of it%n", mode.name.replace("DPoP, ", ""),
                             plugin[0] - builtIn[0], plugin[1] / builtIn[1]));
                 }
             }

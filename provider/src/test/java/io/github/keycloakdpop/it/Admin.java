@@ -132,9 +132,14 @@ public final class Admin {
 
     /** A call to {@code /admin/realms/dpop-demo + path} with an optional JSON body. */
     public static Http.Response call(String method, String path, Map<String, Object> body) {
-        URI uri = URI.create(KeycloakServer.get().baseUri.resolve("/admin/realms/" + KeycloakServer.REALM) + path);
+        return call(KeycloakServer.get().baseUri, token(), method, path, body);
+    }
+
+    /** The same against the Keycloak at {@code baseUri} (a cluster node, say), with {@code token}. */
+    public static Http.Response call(URI baseUri, String token, String method, String path, Map<String, Object> body) {
+        URI uri = URI.create(baseUri.resolve("/admin/realms/" + KeycloakServer.REALM) + path);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + token())
+                .header("Authorization", "Bearer " + token)
                 .header("Accept", "application/json");
         if (body == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());

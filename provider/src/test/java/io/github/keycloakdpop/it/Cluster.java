@@ -2,13 +2,11 @@ package io.github.keycloakdpop.it;
 
 import static io.github.keycloakdpop.it.Http.form;
 
-import com.nimbusds.jose.util.JSONObjectUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,18 +63,7 @@ final class Cluster {
             if (login.status() != 200) {
                 throw new AssertionError("admin token at node " + name + ": " + login);
             }
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(
-                            baseUri.resolve("/admin/realms/" + KeycloakServer.REALM) + path))
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Authorization", "Bearer " + login.string("access_token"))
-                    .header("Accept", "application/json");
-            if (body == null) {
-                request.method(method, HttpRequest.BodyPublishers.noBody());
-            } else {
-                request.header("Content-Type", "application/json")
-                        .method(method, HttpRequest.BodyPublishers.ofString(JSONObjectUtils.toJSONString(body)));
-            }
-            return Http.send(request.build());
+            return Admin.call(baseUri, login.string("access_token"), method, path, body);
         }
     }
 

@@ -110,6 +110,16 @@ class ClusterIT {
         assertNull(response.json().get("access_token"), response.toString());
     }
 
+    /** A public (spa) and a confidential pinned (legacy) session refresh at {@code node} only with the bound key. */
+    void assertRefreshesOnlyWithTheKey(Cluster.Node node, String spaRefreshToken, String legacyRefreshToken) {
+        assertBoundToAnotherKey(spaRefresh(node, spaRefreshToken, List.of(Proofs.proof(otherKey, "POST", TOKEN))));
+        assertInvalidProof(spaRefresh(node, spaRefreshToken, List.of()));
+        assertInvalidProof(legacyRefresh(node, legacyRefreshToken, List.of(Proofs.proof(otherKey, "POST", TOKEN))));
+        assertInvalidProof(legacyRefresh(node, legacyRefreshToken, List.of()));
+        assertBoundTo(key, spaRefresh(node, spaRefreshToken, List.of(Proofs.proof(key, "POST", TOKEN))));
+        assertBoundTo(key, legacyRefresh(node, legacyRefreshToken, List.of(Proofs.proof(key, "POST", TOKEN))));
+    }
+
     static String refreshToken(ECKey key, Http.Response login) {
         assertBoundTo(key, login);
         return login.string("refresh_token");
@@ -265,12 +275,7 @@ class ClusterIT {
         String spaRefreshToken = refreshToken(key, spaLogin(cluster.a, List.of(Proofs.proof(key, "POST", TOKEN))));
         String legacyRefreshToken = refreshToken(key, legacyLogin(cluster.a, List.of(Proofs.proof(key, "POST", TOKEN))));
 
-        assertBoundToAnotherKey(spaRefresh(cluster.b, spaRefreshToken, List.of(Proofs.proof(otherKey, "POST", TOKEN))));
-        assertInvalidProof(spaRefresh(cluster.b, spaRefreshToken, List.of()));
-        assertInvalidProof(legacyRefresh(cluster.b, legacyRefreshToken, List.of(Proofs.proof(otherKey, "POST", TOKEN))));
-        assertInvalidProof(legacyRefresh(cluster.b, legacyRefreshToken, List.of()));
-        assertBoundTo(key, spaRefresh(cluster.b, spaRefreshToken, List.of(Proofs.proof(key, "POST", TOKEN))));
-        assertBoundTo(key, legacyRefresh(cluster.b, legacyRefreshToken, List.of(Proofs.proof(key, "POST", TOKEN))));
+        assertRefreshesOnlyWithTheKey(cluster.b, spaRefreshToken, legacyRefreshToken);
     }
 
     @Test
@@ -292,12 +297,7 @@ class ClusterIT {
         System.out.println("ClusterIT: node a stopped in about " + secondsSinceUse + " s; node b served "
                 + servedByBMeanwhile.size() + " token requests meanwhile");
         servedByBMeanwhile.forEach(response -> assertBoundTo(key, response));
-        assertBoundToAnotherKey(spaRefresh(cluster.b, spaRefreshToken, List.of(Proofs.proof(otherKey, "POST", TOKEN))));
-        assertInvalidProof(spaRefresh(cluster.b, spaRefreshToken, List.of()));
-        assertInvalidProof(legacyRefresh(cluster.b, legacyRefreshToken, List.of(Proofs.proof(otherKey, "POST", TOKEN))));
-        assertInvalidProof(legacyRefresh(cluster.b, legacyRefreshToken, List.of()));
-        assertBoundTo(key, spaRefresh(cluster.b, spaRefreshToken, List.of(Proofs.proof(key, "POST", TOKEN))));
-        assertBoundTo(key, legacyRefresh(cluster.b, legacyRefreshToken, List.of(Proofs.proof(key, "POST", TOKEN))));
+        assertRefreshesOnlyWithTheKey(cluster.b, spaRefreshToken, legacyRefreshToken);
     }
 
     @Test
