@@ -125,6 +125,8 @@ public final class TokenEndpointLoad {
                 server.process.waitFor();
             }
         }
+        System.exit(0); // the HTTP client's threads would keep the JVM alive
+
     }
 
     private void run(List<Mode> modes, List<Integer> concurrency, int requests, int rounds, int warmup, Path out,
