@@ -129,6 +129,11 @@ final class JwkChecks {
         if (x.length != length) {
             throw new DPoPProofException("DPoP proof jwk x has the wrong length for its curve");
         }
+        // A point of the curve, canonically encoded and not of small order (RFC 8032 §5.1.3), checked here for both
+        // verification paths alike; the JDK would only find out when verifying, as a bad signature.
+        if (crv.equals("Ed25519") && !org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyPartial(x, 0)) {
+            throw new DPoPProofException("DPoP proof jwk x is not a valid Ed25519 public key");
+        }
         return ProofJwk.okp(crv, x, Map.of("kty", "OKP", "crv", crv, "x", jwk.get("x")));
     }
 

@@ -10,7 +10,9 @@ import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.jose4j.jca.ProviderContext;
 import org.jose4j.jwa.AlgorithmFactoryFactory;
 import org.jose4j.jws.JsonWebSignatureAlgorithm;
@@ -22,7 +24,7 @@ import org.jose4j.lang.JoseException;
  * A validated public key, ready to verify any number of signatures from several threads: what
  * {@link ProofKeyCache} keeps. Built once per key, never per proof.
  */
-sealed interface VerificationKey permits VerificationKey.Ecdsa, VerificationKey.Jca {
+sealed interface VerificationKey permits VerificationKey.Ecdsa, VerificationKey.Ed25519, VerificationKey.Jca {
 
     /** Whether {@code signature} over {@code signingInput} is valid for {@code alg}. */
     boolean verify(String alg, byte[] signingInput, byte[] signature);
@@ -33,7 +35,8 @@ sealed interface VerificationKey permits VerificationKey.Ecdsa, VerificationKey.
             return switch (jwk.kty()) {
                 case "EC" -> Ecdsa.of(jwk);
                 case "RSA" -> new Jca(new RsaKeyUtil().publicKey(new BigInteger(1, jwk.n()), new BigInteger(1, jwk.e())));
-                default -> new Jca(new EdDsaKeyUtil().publicKey(jwk.x(), jwk.crv()));
+                default -> "Ed25519".equals(jwk.crv()) ? new Ed25519(new Ed25519PublicKeyParameters(jwk.x(), 0))
+                        : new Jca(new EdDsaKeyUtil().publicKey(jwk.x(), jwk.crv()));
             };
         } catch (JoseException | RuntimeException e) {
             throw new DPoPProofException("DPoP proof jwk is not a valid public key");
@@ -101,7 +104,31 @@ sealed interface VerificationKey permits VerificationKey.Ecdsa, VerificationKey.
         }
     }
 
-    /** RSA and EdDSA: the JDK is already fast at these, so only the key decoding is saved, through jose4j's own primitives. */
+    /**
+     * Ed25519 (RFC 8037) with BouncyCastle's lightweight API, several times faster than the JDK 17 provider the
+     * reference path uses. The key is decoded and checked to be a point on the curve once, when it is built.
+     */
+    final class Ed25519 implements VerificationKey {
+
+        private final Ed25519PublicKeyParameters key;
+
+        Ed25519(Ed25519PublicKeyParameters key) {
+            this.key = key;
+        }
+
+        @Override
+        public boolean verify(String alg, byte[] signingInput, byte[] signature) {
+            if (!"EdDSA".equals(alg) || signature.length != org.bouncycastle.math.ec.rfc8032.Ed25519.SIGNATURE_SIZE) {
+                return false;
+            }
+            Ed25519Signer verifier = new Ed25519Signer();
+            verifier.init(false, key);
+            verifier.update(signingInput, 0, signingInput.length);
+            return verifier.verifySignature(signature);
+        }
+    }
+
+    /** RSA and Ed448: the JDK is already fast at these, so only the key decoding is saved, through jose4j's own primitives. */
     final class Jca implements VerificationKey {
 
         private static final ProviderContext PROVIDERS = new ProviderContext();

@@ -42,6 +42,7 @@ public class ProofGate implements ContainerRequestFilter {
      * replaced it (FIPS, bc-fips) gets the jose4j reference path instead of a server error on the first proof.
      */
     static final boolean FAST_PATH = classPresent("org.bouncycastle.crypto.signers.ECDSASigner")
+            && classPresent("org.bouncycastle.crypto.signers.Ed25519Signer")
             && classPresent("org.bouncycastle.crypto.ec.CustomNamedCurves");
 
     @Context
