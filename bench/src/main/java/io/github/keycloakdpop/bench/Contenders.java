@@ -1,13 +1,17 @@
 package io.github.keycloakdpop.bench;
 
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Proxy;
 import java.math.BigInteger;
 import java.net.URI;
 import java.security.KeyFactory;
+import java.security.Provider;
 import java.security.PublicKey;
 import java.security.Security;
 import java.security.Signature;
+import java.security.interfaces.ECPrivateKey;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +34,14 @@ import org.jose4j.jwt.consumer.JwtConsumerBuilder;
 import org.jose4j.jwt.consumer.JwtContext;
 import org.keycloak.TokenVerifier;
 import org.keycloak.common.VerificationException;
+import org.keycloak.common.crypto.CryptoIntegration;
+import org.keycloak.common.crypto.CryptoProvider;
+import org.keycloak.common.crypto.ECDSACryptoProvider;
+import org.keycloak.crypto.AsymmetricSignatureVerifierContext;
+import org.keycloak.crypto.ECDSAAlgorithm;
+import org.keycloak.crypto.ECDSASignatureVerifierContext;
+import org.keycloak.crypto.JavaAlgorithm;
+import org.keycloak.crypto.KeyWrapper;
 import org.keycloak.crypto.SignatureVerifierContext;
 import org.keycloak.jose.jwk.JWK;
 import org.keycloak.jose.jws.JWSHeader;
@@ -78,9 +90,31 @@ final class Contenders {
         }
     }
 
-    private static final Set<String> ALGS = Set.of("ES256", "ES384", "ES512", "RS256", "PS256");
+    private static final Set<String> ALGS = Set.copyOf(ProofPool.ALGORITHMS);
+
+    /**
+     * Whether a contender verifies proofs of {@code alg}: Nimbus's DPoP verifiers and Spring's decoder take only
+     * the RSA and EC families (Nimbus lists no EdDSA in its DPoP algorithms and would need Google Tink for
+     * Ed25519; Spring's key selector refuses any other family).
+     */
+    static boolean supports(String contender, String alg) {
+        return !(contender.startsWith("nimbus") || contender.startsWith("spring")) || !alg.equals("EdDSA");
+    }
 
     private Contenders() {
+    }
+
+    /** The contender a VerifyBench method measures on proofs from keys it has seen before, by the method's name. */
+    static Contender named(String benchmark, MemoryReplayStore replay) {
+        return switch (benchmark) {
+            case "oursFastKeySeenBefore" -> ours(replay, ProofKeyCache.defaults());
+            case "oursJose4jReference" -> ours(replay, null);
+            case "jose4jJwtConsumer" -> jose4j(replay);
+            case "nimbusDPoPVerifier" -> nimbus(replay);
+            case "springDPoPDecoder" -> spring();
+            case "keycloakBcJca" -> keycloak(replay);
+            default -> throw new IllegalArgumentException("no contender for " + benchmark);
+        };
     }
 
     /** Ours: the fast path (BouncyCastle lightweight ECDSA, cached keys) or the jose4j reference path. */
@@ -127,11 +161,13 @@ final class Contenders {
         return jwk;
     }
 
+    static final Set<JWSAlgorithm> NIMBUS_ALGS =
+            Set.of(JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512, JWSAlgorithm.RS256, JWSAlgorithm.PS256);
+
     /** Nimbus oauth2-oidc-sdk's token-endpoint DPoP verifier (signature, claims, single use, thumbprint). */
     static Contender nimbus(MemoryReplayStore replay) {
-        Set<JWSAlgorithm> algs = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512, JWSAlgorithm.RS256, JWSAlgorithm.PS256);
         // Nimbus reads the system clock: a day of allowed skew keeps the pre-signed pool valid.
-        DPoPTokenRequestVerifier verifier = new DPoPTokenRequestVerifier(algs, ProofPool.HTU, Duration.ofDays(1).toSeconds(),
+        DPoPTokenRequestVerifier verifier = new DPoPTokenRequestVerifier(NIMBUS_ALGS, ProofPool.HTU, Duration.ofDays(1).toSeconds(),
                 use -> {
                     if (!replay.firstUse(use.getValue().getValue())) {
                         throw new AlreadyUsedException("jti replay");
@@ -178,25 +214,33 @@ final class Contenders {
     }
 
     /**
-     * Keycloak 26's path (DPoPUtil.validateDPoP): Keycloak's TokenVerifier, DPoP and JWK types and JWKSUtils
-     * thumbprint; the key decoded per proof by BouncyCastle's KeyFactory and the signature checked through JCA with
-     * {@code Signature.getInstance(alg, "BC")} after the R||S to DER conversion, as keycloak-crypto-default does.
+     * Keycloak 26's path, DPoPUtil.validateDPoP with Keycloak's own classes: TokenVerifier and DPoP, the key decoded
+     * per proof by JWKSUtils.getKeyWrapper (JWKParser: BouncyCastle's KeyFactory for EC keys, the JDK's for RSA and
+     * Ed25519), Keycloak's signature verifier contexts, the claim checks, and the JWKSUtils thumbprint. Keycloak's
+     * crypto module is not on Maven Central, so {@link #keycloakCrypto} stands in for its default provider.
+     *
+     * <p>Keycloak's verifier contexts ask JCA for the signature without naming a provider, and Keycloak appends
+     * BouncyCastle to the provider list, so JCA picks by key and algorithm, as on a stock Keycloak: BouncyCastle for
+     * ECDSA (the key is a BouncyCastle key) and PS256 (only BouncyCastle knows "SHA256withRSAandMGF1"), the JDK for
+     * RS256 and Ed25519. {@code -Dbench.keycloak.signature=bc} has BouncyCastle check every signature instead
+     * ({@code Signature.getInstance(alg, "BC")}), the stronger opponent where it is faster (Ed25519).
      */
     static Contender keycloak(MemoryReplayStore replay) {
-        if (Security.getProvider("BC") == null) {
-            Security.addProvider(new BouncyCastleProvider());
-        }
+        keycloakCrypto();
+        boolean bcOnly = "bc".equals(System.getProperty("bench.keycloak.signature", "keycloak"));
         long now = ProofPool.NOW.getEpochSecond();
         return proof -> {
             TokenVerifier<DPoP> verifier = TokenVerifier.create(proof, DPoP.class);
             JWSHeader header = verifier.getHeader();
             require("dpop+jwt".equals(header.getType()), "typ");
             String alg = header.getAlgorithm().name();
-            require(ALGS.contains(alg) && alg.startsWith("ES"), "alg");
+            require(ALGS.contains(alg), "alg");
             JWK jwk = header.getKey();
-            require(jwk != null && jwk.getOtherClaims().get("d") == null, "jwk");
-            PublicKey key = bcEcPublicKey(jwk);
-            verifier.verifierContext(new BcJcaEcdsaVerifier(alg, key));
+            require(jwk != null, "jwk");
+            KeyWrapper key = JWKSUtils.getKeyWrapper(jwk);
+            require(key != null && key.getPublicKey() != null && key.getPrivateKey() == null, "jwk");
+            key.setAlgorithm(alg);
+            verifier.verifierContext(bcOnly ? new BcJcaVerifier(key) : keycloakVerifierContext(key));
             verifier.withChecks(
                     dpop -> dpop.getIat() != null && dpop.getId() != null && dpop.getHttpMethod() != null && dpop.getHttpUri() != null,
                     dpop -> ProofPool.HTM.equals(dpop.getHttpMethod()) && ProofPool.HTU.equals(URI.create(dpop.getHttpUri())),
@@ -207,43 +251,93 @@ final class Contenders {
         };
     }
 
-    private static PublicKey bcEcPublicKey(JWK jwk) throws Exception {
-        ECNamedCurveParameterSpec params = ECNamedCurveTable.getParameterSpec("secp256r1");
-        ECNamedCurveSpec spec = new ECNamedCurveSpec("secp256r1", params.getCurve(), params.getG(), params.getN(), params.getH());
-        BigInteger x = new BigInteger(1, java.util.Base64.getUrlDecoder().decode((String) jwk.getOtherClaims().get("x")));
-        BigInteger y = new BigInteger(1, java.util.Base64.getUrlDecoder().decode((String) jwk.getOtherClaims().get("y")));
-        return KeyFactory.getInstance("EC", "BC").generatePublic(
-                new java.security.spec.ECPublicKeySpec(new java.security.spec.ECPoint(x, y), spec));
+    /** What Keycloak's signature providers hand out for a proof key (ServerECDSASignatureVerifierContext and the like). */
+    private static SignatureVerifierContext keycloakVerifierContext(KeyWrapper key) throws VerificationException {
+        return key.getAlgorithmOrDefault().startsWith("ES") ? new ECDSASignatureVerifierContext(key) : new AsymmetricSignatureVerifierContext(key);
     }
 
-    /** Keycloak's ECDSA verifier context: R||S to DER, then JCA with the BouncyCastle provider. */
-    private record BcJcaEcdsaVerifier(String alg, PublicKey key) implements SignatureVerifierContext {
+    /** The signature by BouncyCastle through JCA whatever the key: R||S to DER for ECDSA as Keycloak converts it, then {@code Signature.getInstance(alg, "BC")}. */
+    private record BcJcaVerifier(KeyWrapper key) implements SignatureVerifierContext {
 
         @Override
         public String getKid() {
-            return null;
+            return key.getKid();
         }
 
         @Override
         public String getAlgorithm() {
-            return alg;
+            return key.getAlgorithmOrDefault();
         }
 
         @Override
         public boolean verify(byte[] data, byte[] signature) throws VerificationException {
             try {
-                int half = signature.length / 2;
-                ASN1EncodableVector rs = new ASN1EncodableVector();
-                rs.add(new ASN1Integer(new BigInteger(1, java.util.Arrays.copyOfRange(signature, 0, half))));
-                rs.add(new ASN1Integer(new BigInteger(1, java.util.Arrays.copyOfRange(signature, half, signature.length))));
-                Signature verifier = Signature.getInstance("SHA" + alg.substring(2) + "withECDSA", "BC");
-                verifier.initVerify(key);
+                String alg = getAlgorithm();
+                byte[] encoded = alg.startsWith("ES")
+                        ? ECDSAAlgorithm.concatenatedRSToASN1DER(signature, ECDSAAlgorithm.getSignatureLength(alg))
+                        : signature;
+                Signature verifier = Signature.getInstance(JavaAlgorithm.getJavaAlgorithm(alg, key.getCurve()), "BC");
+                verifier.initVerify((PublicKey) key.getPublicKey());
                 verifier.update(data);
-                return verifier.verify(new DERSequence(rs).getEncoded());
+                return verifier.verify(encoded);
             } catch (Exception e) {
                 throw new VerificationException("Verification failed", e);
             }
         }
+    }
+
+    /**
+     * Keycloak's default crypto provider (keycloak-crypto-default), as far as proof verification calls it:
+     * BouncyCastle's key factories and curve parameters, and the R||S to DER conversion. BouncyCastle is appended
+     * to the JCA providers, as that provider does. Installed once per JVM.
+     */
+    private static synchronized void keycloakCrypto() {
+        if (CryptoIntegration.isInitialised()) {
+            return;
+        }
+        if (Security.getProvider("BC") == null) {
+            Security.addProvider(new BouncyCastleProvider());
+        }
+        Provider bc = Security.getProvider("BC");
+        ECDSACryptoProvider ecdsa = new ECDSACryptoProvider() {
+            @Override
+            public byte[] concatenatedRSToASN1DER(byte[] signature, int length) throws java.io.IOException {
+                int half = length / 2;
+                ASN1EncodableVector rs = new ASN1EncodableVector();
+                rs.add(new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(signature, 0, half))));
+                rs.add(new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(signature, half, length))));
+                return new DERSequence(rs).getEncoded();
+            }
+
+            @Override
+            public byte[] asn1derToConcatenatedRS(byte[] derSignature, int length) {
+                throw new UnsupportedOperationException("signing is not benchmarked");
+            }
+
+            @Override
+            public java.security.interfaces.ECPublicKey getPublicFromPrivate(ECPrivateKey key) {
+                throw new UnsupportedOperationException("signing is not benchmarked");
+            }
+        };
+        CryptoProvider provider = (CryptoProvider) Proxy.newProxyInstance(Contenders.class.getClassLoader(),
+                new Class<?>[] {CryptoProvider.class}, (self, method, args) -> switch (method.getName()) {
+                    case "getBouncyCastleProvider" -> bc;
+                    case "order" -> 200;
+                    case "getKeyFactory" -> KeyFactory.getInstance((String) args[0], bc);
+                    case "createECParams" -> ecParameters((String) args[0]);
+                    case "getEcdsaCryptoProvider" -> ecdsa;
+                    case "getSignature" -> Signature.getInstance(JavaAlgorithm.getJavaAlgorithm((String) args[0]), bc);
+                    case "toString" -> "bench stand-in for Keycloak's DefaultCryptoProvider";
+                    case "hashCode" -> System.identityHashCode(self);
+                    case "equals" -> self == args[0];
+                    default -> throw new UnsupportedOperationException(method.getName() + " is not on the proof verification path");
+                });
+        CryptoIntegration.setProvider(provider);
+    }
+
+    private static ECNamedCurveSpec ecParameters(String curve) {
+        ECNamedCurveParameterSpec spec = ECNamedCurveTable.getParameterSpec(curve);
+        return new ECNamedCurveSpec(curve, spec.getCurve(), spec.getG(), spec.getN());
     }
 
     private static void require(boolean condition, String what) {

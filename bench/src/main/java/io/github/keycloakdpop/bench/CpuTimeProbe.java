@@ -2,9 +2,7 @@ package io.github.keycloakdpop.bench;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import io.github.keycloakdpop.bench.Contenders.Contender;
 import io.github.keycloakdpop.bench.Contenders.MemoryReplayStore;
@@ -13,39 +11,39 @@ import io.github.keycloakdpop.core.ProofKeyCache;
 /**
  * Indicative figures for a busy machine: the same contenders and proof pools as {@link VerifyBench}, but timed in
  * thread CPU time rather than wall time, so other processes competing for the cores inflate them less. No
- * substitute for JMH on a quiet machine (caches and frequency are still shared). Usage: CpuTimeProbe [seconds [name filter]].
+ * substitute for JMH on a quiet machine (caches and frequency are still shared).
+ * Usage: CpuTimeProbe [seconds [name filter [alg]]] (alg: ES256 by default).
  */
 public final class CpuTimeProbe {
+
+    private static final List<String> NAMES = List.of("oursFastKeySeenBefore", "oursFastKeyNeverSeen", "oursJose4jReference",
+            "jose4jJwtConsumer", "nimbusDPoPVerifier", "springDPoPDecoder", "keycloakBcJca");
 
     public static void main(String[] args) throws Exception {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
         String only = args.length > 1 ? args[1] : "";
+        String alg = args.length > 2 ? args[2] : "ES256";
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        List<String> known = ProofPool.es256(VerifyBench.POOL, VerifyBench.KNOWN_KEYS);
-        List<String> fresh = ProofPool.es256(VerifyBench.POOL, VerifyBench.POOL);
+        List<String> known = ProofPool.proofs(alg, VerifyBench.POOL, VerifyBench.KNOWN_KEYS);
+        List<String> fresh = alg.startsWith("ES") || alg.equals("EdDSA") ? ProofPool.proofs(alg, VerifyBench.POOL, VerifyBench.POOL) : known;
+        int newKeyCache = fresh == known ? 0 : 256;
         MemoryReplayStore replay = new MemoryReplayStore();
-        Map<String, Object[]> contenders = new LinkedHashMap<>();
-        contenders.put("oursFastKeySeenBefore", new Object[] {Contenders.ours(replay, ProofKeyCache.defaults()), known});
-        contenders.put("oursFastKeyNeverSeen", new Object[] {Contenders.ours(replay, new ProofKeyCache(256, ProofKeyCache.DEFAULT_MAX_AGE)), fresh});
-        contenders.put("oursJose4jReference", new Object[] {Contenders.ours(replay, null), known});
-        contenders.put("jose4jJwtConsumer", new Object[] {Contenders.jose4j(replay), known});
-        contenders.put("nimbusDPoPVerifier", new Object[] {Contenders.nimbus(replay), known});
-        contenders.put("springDPoPDecoder", new Object[] {Contenders.spring(), known});
-        contenders.put("keycloakBcJca", new Object[] {Contenders.keycloak(replay), known});
-        System.out.printf("java %s%n", System.getProperty("java.version"));
-        for (Map.Entry<String, Object[]> entry : contenders.entrySet()) {
-            if (!entry.getKey().contains(only)) {
+        System.out.printf("java %s, %s%n", System.getProperty("java.version"), alg);
+        for (String name : NAMES) {
+            if (!name.contains(only) || !Contenders.supports(name, alg)) {
                 continue;
             }
-            Contender contender = (Contender) entry.getValue()[0];
-            @SuppressWarnings("unchecked")
-            List<String> proofs = (List<String>) entry.getValue()[1];
+            boolean neverSeen = name.equals("oursFastKeyNeverSeen");
+            Contender contender = neverSeen
+                    ? Contenders.ours(replay, new ProofKeyCache(newKeyCache, ProofKeyCache.DEFAULT_MAX_AGE))
+                    : Contenders.named(name, replay);
+            List<String> proofs = neverSeen ? fresh : known;
             // One cursor for warm-up and measurement: Spring's own jti cache (1000 entries) cannot be cleared, so a
             // pool must never start over while its last 1000 proofs are still in there.
             int[] cursor = {0};
             run(contender, proofs, cursor, replay, seconds, threads); // warm-up
             double micros = run(contender, proofs, cursor, replay, seconds, threads);
-            System.out.printf("%-24s %10.1f us/op (thread CPU time)%n", entry.getKey(), micros);
+            System.out.printf("%-24s %10.1f us/op (thread CPU time)%n", name, micros);
         }
     }
 

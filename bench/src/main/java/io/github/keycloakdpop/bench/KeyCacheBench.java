@@ -23,7 +23,7 @@ import io.github.keycloakdpop.core.ProofKeyCache;
 /**
  * The returning-key cost as the number of clients (distinct keys, each coming back in turn) grows past the key
  * cache's bound: flat up to {@link ProofKeyCache#DEFAULT_MAX_ENTRIES}, then the never-seen cost (least recently
- * used order, cycled through, always misses).
+ * used order, cycled through, always misses). Points below, at and beyond the bound (1024): 16, 256, 1024, 2048, 8192.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -35,7 +35,7 @@ public class KeyCacheBench {
 
     static final int POOL = 2 * ProofKeyCache.DEFAULT_MAX_ENTRIES;
 
-    @Param({"16", "512", "1024", "2048"})
+    @Param({"16", "256", "1024", "2048", "8192"})
     public int keys;
 
     private final MemoryReplayStore replay = new MemoryReplayStore();

@@ -4,9 +4,6 @@ import java.util.List;
 
 import org.openjdk.jol.info.GraphLayout;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.Curve;
-
 import io.github.keycloakdpop.bench.Contenders.Contender;
 import io.github.keycloakdpop.bench.Contenders.MemoryReplayStore;
 import io.github.keycloakdpop.core.ProofKeyCache;
@@ -27,15 +24,16 @@ public final class KeyCacheFootprint {
         System.setProperty("jol.magicFieldOffset", "true");
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 256;
         System.out.printf("%-8s %12s %16s %22s%n", "key", "bytes/entry", "cache @ " + n + " keys", "bound @ " + ProofKeyCache.DEFAULT_MAX_ENTRIES + " entries");
-        measure("P-256", Curve.P_256, JWSAlgorithm.ES256, n);
-        measure("P-384", Curve.P_384, JWSAlgorithm.ES384, n);
-        measure("P-521", Curve.P_521, JWSAlgorithm.ES512, n);
-        measure("RSA-2048", null, JWSAlgorithm.RS256, Math.min(n, 32));
+        measure("P-256", "ES256", n);
+        measure("P-384", "ES384", n);
+        measure("P-521", "ES512", n);
+        measure("RSA-2048", "RS256", Math.min(n, 32));
+        measure("Ed25519", "EdDSA", n);
     }
 
-    private static void measure(String name, Curve curve, JWSAlgorithm alg, int n) throws Exception {
+    private static void measure(String name, String alg, int n) throws Exception {
         // Round-robin: proof i is signed by key i % n, and every key signs USES_PER_KEY proofs.
-        List<String> proofs = ProofPool.proofs(n * USES_PER_KEY, n, curve, alg);
+        List<String> proofs = ProofPool.proofs(alg, n * USES_PER_KEY, n);
         long full = GraphLayout.parseInstance(filled(proofs, n, n)).totalSize();
         long half = GraphLayout.parseInstance(filled(proofs, n, n / 2)).totalSize();
         long perEntry = (full - half) / (n - n / 2);
