@@ -90,7 +90,7 @@ class NonceIT {
 
     @Test
     void nonceOfThePreviousStepIsAcceptedAndRenewed() {
-        String nonce = walletLogin(List.of(Proofs.proof(key, "POST", TOKEN))).header("DPoP-Nonce");
+        String nonce = issuedWithinOneStep(() -> walletLogin(List.of(Proofs.proof(key, "POST", TOKEN))).header("DPoP-Nonce"));
         sleepIntoNextStep(1);
 
         Http.Response response = walletLogin(List.of(Proofs.proofWithNonce(key, "POST", TOKEN, nonce)));
@@ -250,6 +250,21 @@ class NonceIT {
     }
 
     /** Waits until {@code steps} nonce-step boundaries have passed (plus a little). */
+    /**
+     * A nonce from {@code issue}, asked again if the request straddled a step boundary: the nonce's step is then the
+     * step the test is in, so {@link #sleepIntoNextStep}(1) makes it exactly one step old, not two.
+     */
+    static String issuedWithinOneStep(java.util.function.Supplier<String> issue) {
+        long stepMillis = KeycloakServer.NONCE_STEP_SECONDS * 1000L;
+        while (true) {
+            long step = System.currentTimeMillis() / stepMillis;
+            String nonce = issue.get();
+            if (System.currentTimeMillis() / stepMillis == step) {
+                return nonce;
+            }
+        }
+    }
+
     static void sleepIntoNextStep(int steps) {
         long stepMillis = KeycloakServer.NONCE_STEP_SECONDS * 1000L;
         long now = System.currentTimeMillis();

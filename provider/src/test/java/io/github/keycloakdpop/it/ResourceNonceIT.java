@@ -116,7 +116,7 @@ class ResourceNonceIT {
 
     @Test
     void nonceOfThePreviousStepIsAcceptedAndRenewedReadablyForABrowser() {
-        String nonce = resourceNonce();
+        String nonce = NonceIT.issuedWithinOneStep(this::resourceNonce);
         NonceIT.sleepIntoNextStep(1);
 
         Http.Response response = Http.request("GET", USERINFO, null, "Authorization", "DPoP " + token,
