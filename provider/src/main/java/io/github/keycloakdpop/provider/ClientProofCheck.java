@@ -30,7 +30,7 @@ final class ClientProofCheck {
         if (proof == null || client == null || realm == null) {
             return null;
         }
-        DPoPPolicyLookup lookup = DPoPPolicyLookup.of(session, client);
+        DPoPSettings lookup = DPoPPolicyLookup.of(session, client);
         ProofPolicy realmPolicy = session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm);
         return refusal(proof, lookup.algorithms(), lookup.maxAgeSeconds(), lookup.clockSkewSeconds(), realmPolicy,
                 KeycloakClock.INSTANCE.millis() / 1000);

@@ -3,7 +3,6 @@ package io.github.keycloakdpop.provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.keycloakdpop.core.ProofPolicy;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +65,14 @@ final class RealmWidePolicy {
             ClientPoliciesRepresentation policies = JsonSerialization.readValue(policiesJson, ClientPoliciesRepresentation.class);
             ClientProfilesRepresentation profiles = JsonSerialization.readValue(profilesJson, ClientProfilesRepresentation.class);
             DPoPPolicyExecutorFactory.Configuration[] executors = realmWideExecutors(policies, profiles);
-            return executors.length == 0 ? server : narrow(server, executors);
+            if (executors.length == 0) {
+                return server;
+            }
+            DPoPSettings settings = new DPoPSettings();
+            for (DPoPPolicyExecutorFactory.Configuration executor : executors) {
+                settings.add(executor);
+            }
+            return settings.narrow(server);
         } catch (IOException | IllegalArgumentException e) {
             // Keycloak validated these on save; if they cannot be read, the server's policy stands and says why
             LOG.warnf("keycloak-dpop: cannot read the client policies of realm %s (%s); using the server-wide DPoP policy",
@@ -99,27 +105,6 @@ final class RealmWidePolicy {
 
     private static boolean negated(JsonNode configuration) {
         return configuration != null && configuration.path("is_negative_logic").asBoolean(false);
-    }
-
-    /** Strictest of each: algorithms intersected (an empty intersection is refused per client), smallest window. */
-    private static ProofPolicy narrow(ProofPolicy server, DPoPPolicyExecutorFactory.Configuration[] executors) {
-        Set<String> algorithms = new HashSet<>(server.allowedAlgorithms());
-        long maxAge = server.maxAge().toSeconds();
-        long clockSkew = server.clockSkew().toSeconds();
-        for (DPoPPolicyExecutorFactory.Configuration executor : executors) {
-            List<String> chosen = executor.chosenAlgorithms();
-            if (chosen != null) {
-                algorithms.retainAll(chosen);
-            }
-            maxAge = stricter(maxAge, DPoPPolicyExecutorFactory.Configuration.seconds(executor.maxAge), 1);
-            clockSkew = stricter(clockSkew, DPoPPolicyExecutorFactory.Configuration.seconds(executor.clockSkew), 0);
-        }
-        ProofPolicy narrowed = server.withWindow(Duration.ofSeconds(maxAge), Duration.ofSeconds(clockSkew));
-        return algorithms.isEmpty() ? narrowed : narrowed.withAllowedAlgorithms(algorithms);
-    }
-
-    private static long stricter(long current, Integer candidate, int min) {
-        return candidate == null || candidate < min ? current : Math.min(current, candidate);
     }
 
     private static <T> List<T> nullToEmpty(List<T> list) {

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -179,21 +181,11 @@ class NonceIT {
         assertEquals(200, retry.status(), retry.toString());
     }
 
-    @Test
-    void realmModeAlwaysHoldsEveryClientToNonces() {
-        Admin.setRealmAttribute("keycloak-dpop.nonce", "always");
-        try {
-            Http.Response spa = Http.postForm(TOKEN, form("grant_type", "password", "client_id", "spa",
-                    "username", "alice", "password", "alice"), null, List.of(Proofs.proof(key, "POST", TOKEN)));
-            assertUseDpopNonce(spa);
-        } finally {
-            Admin.setRealmAttribute("keycloak-dpop.nonce", null);
-        }
-    }
-
-    @Test
-    void realmModeThePluginDoesNotKnowHoldsEveryClientToNonces() {
-        Admin.setRealmAttribute("keycloak-dpop.nonce", "of");
+    /** "always", and a value the plugin does not know ("of" for "off"): a typo must not switch nonces off. */
+    @ParameterizedTest
+    @ValueSource(strings = {"always", "of"})
+    void realmModeAlwaysOrUnknownHoldsEveryClientToNonces(String mode) {
+        Admin.setRealmAttribute("keycloak-dpop.nonce", mode);
         try {
             Http.Response spa = Http.postForm(TOKEN, form("grant_type", "password", "client_id", "spa",
                     "username", "alice", "password", "alice"), null, List.of(Proofs.proof(key, "POST", TOKEN)));
