@@ -40,20 +40,22 @@ final class ClaimChecks {
         }
     }
 
-    /** @param normalizedRequestUri {@code Htu.normalize} of the request URI */
-    static String htu(Map<String, Object> claims, URI requestUri, String normalizedRequestUri, boolean literal)
+    /** RFC 9449 §4.3 item 9; with {@code literal}, also written as Keycloak's own re-check wants it. */
+    static String htu(Map<String, Object> claims, URI requestUri, Htu.Target target, boolean literal)
             throws DPoPProofException {
         Object htu = claims.get("htu");
         if (htu == null) {
             throw new DPoPProofException("DPoP proof is missing htu");
         }
-        String expected = Htu.withoutQueryAndFragment(requestUri);
-        if (!(htu instanceof String s) || !Htu.matchesNormalized(s, normalizedRequestUri)) {
-            throw new DPoPProofException("DPoP proof htu does not match " + expected);
+        if (htu instanceof String s && s.equals(target.literal()) && target.literalMatches()) {
+            return s; // sent exactly as expected: both comparisons were made once for this request URI
+        }
+        if (!(htu instanceof String s) || !Htu.matchesNormalized(s, target.normalized())) {
+            throw new DPoPProofException("DPoP proof htu does not match " + target.literal());
         }
         if (literal && !Htu.writtenSameWay(s, requestUri)) {
-            throw new DPoPProofException("DPoP proof htu is equivalent to " + expected
-                    + " but not written the same way; send it exactly as " + expected);
+            throw new DPoPProofException("DPoP proof htu is equivalent to " + target.literal()
+                    + " but not written the same way; send it exactly as " + target.literal());
         }
         return s;
     }

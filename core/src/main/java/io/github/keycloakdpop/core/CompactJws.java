@@ -1,13 +1,19 @@
 package io.github.keycloakdpop.core;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-import org.jose4j.json.JsonUtil;
-import org.jose4j.lang.JoseException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 
 /**
  * A JWS Compact Serialization (RFC 7515 §7.1), split and decoded strictly, once.
@@ -35,30 +41,74 @@ record CompactJws(byte[] header, byte[] claims, byte[] signature, byte[] signing
                 proof);
     }
 
-    /** A decoded segment as a UTF-8 JSON object (duplicate member names refused by jose4j); else {@code failure}. */
+    /** RFC 8259 only (no comments, leading zeros, trailing commas...), and a member name at most once per object. */
+    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    /** A decoded segment as a UTF-8 JSON object, duplicate member names refused; else {@code failure}. */
     static Map<String, Object> jsonObject(byte[] segment, String failure) throws DPoPProofException {
-        try {
-            // newDecoder() reports malformed UTF-8 instead of silently replacing it.
-            String json = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(segment)).toString();
-            return JsonUtil.parseJson(json);
-        } catch (CharacterCodingException | JoseException | RuntimeException e) {
+        // newDecoder() reports malformed UTF-8 instead of silently replacing it.
+        try (JsonParser parser = JSON.createParser(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(segment)).toString())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new DPoPProofException(failure);
+            }
+            Map<String, Object> members = object(parser);
+            if (parser.nextToken() != null) {
+                throw new DPoPProofException(failure); // something after the object
+            }
+            return members;
+        } catch (IOException | RuntimeException e) { // malformed UTF-8 or JSON
             throw new DPoPProofException(failure);
         }
     }
 
-    /** Decodes unpadded base64url; null if {@code s} has any other character or an impossible length. */
+    /*
+     * Objects and values as jose4j's JsonUtil represents them, which the checks were written for: ordered maps,
+     * lists, strings, Long or BigInteger, Double, Boolean, null.
+     */
+    private static Map<String, Object> object(JsonParser parser) throws IOException {
+        Map<String, Object> members = new LinkedHashMap<>();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            members.put(name, value(parser, parser.nextToken()));
+        }
+        return members;
+    }
+
+    private static Object value(JsonParser parser, JsonToken token) throws IOException {
+        return switch (token) {
+            case START_OBJECT -> object(parser);
+            case START_ARRAY -> {
+                List<Object> elements = new ArrayList<>();
+                for (JsonToken next = parser.nextToken(); next != JsonToken.END_ARRAY; next = parser.nextToken()) {
+                    elements.add(value(parser, next));
+                }
+                yield elements;
+            }
+            case VALUE_STRING -> parser.getText();
+            case VALUE_NUMBER_INT -> parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                    ? parser.getBigIntegerValue() : (Object) parser.getLongValue();
+            case VALUE_NUMBER_FLOAT -> parser.getDoubleValue();
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> null;
+            default -> throw new IOException("unexpected " + token);
+        };
+    }
+
+    /**
+     * Decodes unpadded base64url; null if {@code s} has any other character or an impossible length. The JDK's
+     * decoder refuses every character outside the base64url alphabet and a length of 4k+1; it only also takes
+     * padding, which is refused here.
+     */
     static byte[] base64url(String s) {
-        if (s.length() % 4 == 1) {
+        if (s.indexOf('=') >= 0) {
             return null;
         }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-            if (!allowed) {
-                return null;
-            }
+        try {
+            return Base64.getUrlDecoder().decode(s);
+        } catch (IllegalArgumentException e) {
+            return null;
         }
-        return Base64.getUrlDecoder().decode(s);
     }
 
     private static byte[] segment(String s) throws DPoPProofException {

@@ -84,8 +84,8 @@ public final class DPoPProofVerifier {
         stage[0] = DPoPProofException.Reason.HTM;
         ClaimChecks.htm(claims, request.htm());
         stage[0] = DPoPProofException.Reason.HTU;
-        String requestHtu = Htu.normalize(request.htu().toASCIIString()); // compared with htu, then part of the replay key
-        String htu = ClaimChecks.htu(claims, request.htu(), requestHtu, policy.literalHtu());
+        Htu.Target target = Htu.target(request.htu());
+        String htu = ClaimChecks.htu(claims, request.htu(), target, policy.literalHtu());
         stage[0] = DPoPProofException.Reason.TIME;
         BigDecimal iat = ClaimChecks.iat(claims, now, policy.maxAge(), policy.clockSkew());
         ClaimChecks.exp(claims, now, policy.clockSkew());
@@ -102,7 +102,7 @@ public final class DPoPProofVerifier {
 
         // §11.1: single use, recorded last
         stage[0] = DPoPProofException.Reason.REPLAY;
-        firstUse(request, requestHtu, jti, iat, now);
+        firstUse(request, target.normalized(), jti, iat, now);
         return new VerifiedProof(jkt, jti, request.htm(), htu, iat.longValue(), nonce, ath, alg);
     }
 

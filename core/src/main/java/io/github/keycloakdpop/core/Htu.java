@@ -47,6 +47,43 @@ public final class Htu {
                 + (path.isEmpty() ? "/" : path);
     }
 
+    /**
+     * A request URI in the forms a proof's {@code htu} is compared with.
+     *
+     * @param normalized     {@link #normalize} of the request URI: what {@code htu} must denote, and the replay scope
+     * @param literal        {@link #withoutQueryAndFragment}: what a client should send
+     * @param literalMatches whether an {@code htu} equal to {@code literal} passes both comparisons; true for any
+     *                       request URI that is not unusual
+     */
+    record Target(String uri, String normalized, String literal, boolean literalMatches) {
+    }
+
+    /**
+     * Targets of recent request URIs, direct-mapped by hash: a server sees a handful of endpoint URIs, and computing
+     * the forms costs several URI parses per proof. Bounded whatever the Host headers sent.
+     */
+    private static final Target[] TARGETS = new Target[64];
+
+    /**
+     * The request URI's forms, from {@link #TARGETS} when this URI was seen recently.
+     *
+     * @throws IllegalArgumentException if the request URI is not an absolute http(s) URI
+     */
+    static Target target(URI requestUri) {
+        String uri = requestUri.toString();
+        int slot = uri.hashCode() & (TARGETS.length - 1);
+        Target known = TARGETS[slot]; // a record's fields are final, so reading a racing write is safe
+        if (known != null && known.uri().equals(uri)) {
+            return known;
+        }
+        String normalized = normalize(requestUri.toASCIIString());
+        String literal = withoutQueryAndFragment(requestUri);
+        Target target = new Target(uri, normalized, literal,
+                matchesNormalized(literal, normalized) && writtenSameWay(literal, requestUri));
+        TARGETS[slot] = target;
+        return target;
+    }
+
     /** Whether a proof's {@code htu} denotes the request URI; false if {@code proofHtu} is not an http(s) URI. */
     public static boolean matches(String proofHtu, URI requestUri) {
         return matchesNormalized(proofHtu, normalize(requestUri.toASCIIString()));

@@ -81,4 +81,25 @@ class HtuTest {
         assertEquals("https://server.example.com/token", Htu.withoutQueryAndFragment(URI.create("https://server.example.com/token?a#b")));
         assertEquals("https://server.example.com/token", Htu.withoutQueryAndFragment(URI.create("https://server.example.com/token#b")));
     }
+
+    /** The shortcut for an htu sent exactly as expected decides as the two full comparisons would. */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://server.example.com/token", "HTTPS://Server.Example.COM:443/a/./token?x=1#f",
+            "http://server.example.com:8080/realms/r%2fs/token", "https://[::1]:8443/token", "https://server.example.com",
+            "https://server.example.com/%7Etoken", "https://server.example.com/t\u00e9"})
+    void targetAgreesWithTheFullComparisons(String request) {
+        URI requestUri = URI.create(request);
+        Htu.Target target = Htu.target(requestUri);
+        assertEquals(Htu.normalize(requestUri.toASCIIString()), target.normalized());
+        assertEquals(Htu.withoutQueryAndFragment(requestUri), target.literal());
+        assertEquals(Htu.matches(target.literal(), requestUri) && Htu.writtenSameWay(target.literal(), requestUri),
+                target.literalMatches());
+        assertTrue(Htu.target(URI.create(request)) == target, "a request URI seen before is not computed again");
+    }
+
+    @Test
+    void targetOfAnUnusualRequestUriSendsItsHtuThroughTheFullComparisons() {
+        // toString keeps the é, toASCIIString encodes it: an htu written like toString is not printable ASCII.
+        assertFalse(Htu.target(URI.create("https://server.example.com/t\u00e9")).literalMatches());
+    }
 }

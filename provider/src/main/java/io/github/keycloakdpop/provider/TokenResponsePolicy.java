@@ -1,5 +1,6 @@
 package io.github.keycloakdpop.provider;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -7,19 +8,20 @@ import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.ext.Provider;
+import java.io.IOException;
+import java.util.Base64;
 import org.jboss.logging.Logger;
 import org.keycloak.OAuth2Constants;
-import org.keycloak.jose.jws.JWSInput;
-import org.keycloak.jose.jws.JWSInputException;
 import org.keycloak.models.AuthenticatedClientSessionModel;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserSessionModel;
 import org.keycloak.protocol.oidc.OIDCAdvancedConfigWrapper;
-import org.keycloak.representations.AccessToken;
 import org.keycloak.representations.AccessTokenResponse;
-import org.keycloak.representations.RefreshToken;
+import org.keycloak.representations.IDToken;
+import org.keycloak.representations.JsonWebToken;
+import org.keycloak.util.JsonSerialization;
 import org.keycloak.util.TokenUtil;
 
 /**
@@ -58,13 +60,13 @@ public class TokenResponsePolicy implements ContainerResponseFilter {
             return;
         }
         RealmModel realm = session.getContext().getRealm();
-        AccessToken accessToken = read(tokens.getToken(), AccessToken.class);
-        ClientModel client = realm == null || accessToken == null || accessToken.getIssuedFor() == null ? null
-                : realm.getClientByClientId(accessToken.getIssuedFor());
+        JsonNode accessToken = claims(tokens.getToken());
+        String issuedFor = accessToken == null ? null : accessToken.path(JsonWebToken.AZP).textValue();
+        ClientModel client = realm == null || issuedFor == null ? null : realm.getClientByClientId(issuedFor);
         if (client == null) {
             return; // not a token Keycloak issued as a JWT (e.g. encrypted): nothing to decide on
         }
-        String jkt = accessToken.getConfirmation() == null ? null : accessToken.getConfirmation().getKeyThumbprint();
+        String jkt = accessToken.path("cnf").path("jkt").textValue();
         if (jkt != null && !"DPoP".equals(tokens.getTokenType())) {
             tokens.setTokenType("DPoP"); // RFC 9449 §5; Keycloak 26.7.3 says "Bearer" for every UMA token
         }
@@ -115,21 +117,33 @@ public class TokenResponsePolicy implements ContainerResponseFilter {
     }
 
     private AuthenticatedClientSessionModel clientSession(RealmModel realm, ClientModel client, String refreshToken) {
-        RefreshToken token = refreshToken == null ? null : read(refreshToken, RefreshToken.class);
-        if (token == null || token.getSessionId() == null) {
+        JsonNode token = refreshToken == null ? null : claims(refreshToken);
+        // RefreshToken.getSessionId(): sid, or session_state in tokens of older Keycloak versions
+        String sessionId = token == null ? null : token.path(IDToken.SESSION_ID).isTextual()
+                ? token.path(IDToken.SESSION_ID).textValue() : token.path(IDToken.SESSION_STATE).textValue();
+        if (sessionId == null) {
             return null;
         }
-        UserSessionModel userSession = TokenUtil.TOKEN_TYPE_OFFLINE.equals(token.getType())
-                ? session.sessions().getOfflineUserSession(realm, token.getSessionId())
-                : session.sessions().getUserSession(realm, token.getSessionId());
+        UserSessionModel userSession = TokenUtil.TOKEN_TYPE_OFFLINE.equals(token.path("typ").textValue())
+                ? session.sessions().getOfflineUserSession(realm, sessionId)
+                : session.sessions().getUserSession(realm, sessionId);
         return userSession == null ? null : userSession.getAuthenticatedClientSessionByClient(client.getId());
     }
 
-    /** Reads a token Keycloak itself just issued (its signature is Keycloak's own, so it is not re-verified). */
-    private static <T> T read(String jwt, Class<T> type) {
+    /**
+     * The claims of a token Keycloak itself just issued, as a JSON tree; null for anything but a JWS (e.g. an
+     * encrypted token). Not re-verified: the signature is Keycloak's own. A tree, not Keycloak's token classes: in a
+     * load-run profile, binding those (and the JOSE header) cost about as much as the plugin's whole proof check.
+     */
+    private static JsonNode claims(String jwt) {
+        int first = jwt.indexOf('.');
+        int second = first < 0 ? -1 : jwt.indexOf('.', first + 1);
+        if (second < 0 || jwt.indexOf('.', second + 1) >= 0) {
+            return null;
+        }
         try {
-            return new JWSInput(jwt).readJsonContent(type);
-        } catch (JWSInputException | RuntimeException e) {
+            return JsonSerialization.mapper.readTree(Base64.getUrlDecoder().decode(jwt.substring(first + 1, second)));
+        } catch (IOException | RuntimeException e) {
             return null;
         }
     }
