@@ -344,10 +344,18 @@ public final class TokenEndpointLoad {
                     String base = mode.name.replace("with plugin", "built-in only")
                             .replace("plugin without signature reuse", "built-in only");
                     double[] builtIn = means.get(base);
+                    // Round r of one mode against round r of the other: the pairs share the machine's state.
+                    double[] withMode = results.stream().filter(r -> r.mode == mode && r.concurrency == c)
+                            .mapToDouble(Round::serverMicros).toArray();
+                    double[] withBase = results.stream().filter(r -> r.mode.name.equals(base) && r.concurrency == c)
+                            .mapToDouble(Round::serverMicros).toArray();
+                    double[] paired = IntStream.range(0, Math.min(withMode.length, withBase.length))
+                            .mapToDouble(i -> withMode[i] - withBase[i]).toArray();
                     out.append(String.format(Locale.ROOT, "%s: plugin adds %+.1f µs server CPU per request over built-in "
-                            + "DPoP alone (%+.1f µs without JIT compilation); throughput %.3f× of it%n",
-                            mode.name.replace("DPoP, ", ""), plugin[0] - builtIn[0], plugin[2] - builtIn[2],
-                            plugin[1] / builtIn[1]));
+                            + "DPoP alone (standard error of the round-by-round differences %.1f µs; %+.1f µs without "
+                            + "JIT compilation); throughput %.3f× of it%n",
+                            mode.name.replace("DPoP, ", ""), plugin[0] - builtIn[0],
+                            sd(paired) / Math.sqrt(paired.length), plugin[2] - builtIn[2], plugin[1] / builtIn[1]));
                 }
             }
             out.append('\n');
