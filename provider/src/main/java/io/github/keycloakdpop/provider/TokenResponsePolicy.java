@@ -1,6 +1,7 @@
 package io.github.keycloakdpop.provider;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -60,13 +61,13 @@ public class TokenResponsePolicy implements ContainerResponseFilter {
             return;
         }
         RealmModel realm = session.getContext().getRealm();
-        JsonNode accessToken = claims(tokens.getToken());
-        String issuedFor = accessToken == null ? null : accessToken.path(JsonWebToken.AZP).textValue();
+        IssuedClaims accessToken = IssuedClaims.of(tokens.getToken());
+        String issuedFor = accessToken == null ? null : accessToken.azp();
         ClientModel client = realm == null || issuedFor == null ? null : realm.getClientByClientId(issuedFor);
         if (client == null) {
             return; // not a token Keycloak issued as a JWT (e.g. encrypted): nothing to decide on
         }
-        String jkt = accessToken.path("cnf").path("jkt").textValue();
+        String jkt = accessToken.jkt();
         if (jkt != null && !"DPoP".equals(tokens.getTokenType())) {
             tokens.setTokenType("DPoP"); // RFC 9449 §5; Keycloak 26.7.3 says "Bearer" for every UMA token
         }
@@ -117,34 +118,93 @@ public class TokenResponsePolicy implements ContainerResponseFilter {
     }
 
     private AuthenticatedClientSessionModel clientSession(RealmModel realm, ClientModel client, String refreshToken) {
-        JsonNode token = refreshToken == null ? null : claims(refreshToken);
-        // RefreshToken.getSessionId(): sid, or session_state in tokens of older Keycloak versions
-        String sessionId = token == null ? null : token.path(IDToken.SESSION_ID).isTextual()
-                ? token.path(IDToken.SESSION_ID).textValue() : token.path(IDToken.SESSION_STATE).textValue();
+        IssuedClaims token = refreshToken == null ? null : IssuedClaims.of(refreshToken);
+        String sessionId = token == null ? null : token.sessionId();
         if (sessionId == null) {
             return null;
         }
-        UserSessionModel userSession = TokenUtil.TOKEN_TYPE_OFFLINE.equals(token.path("typ").textValue())
+        UserSessionModel userSession = TokenUtil.TOKEN_TYPE_OFFLINE.equals(token.typ())
                 ? session.sessions().getOfflineUserSession(realm, sessionId)
                 : session.sessions().getUserSession(realm, sessionId);
         return userSession == null ? null : userSession.getAuthenticatedClientSessionByClient(client.getId());
     }
 
     /**
-     * The claims of a token Keycloak itself just issued, as a JSON tree; null for anything but a JWS (e.g. an
-     * encrypted token). Not re-verified: the signature is Keycloak's own. A tree, not Keycloak's token classes: in a
-     * load-run profile, binding those (and the JOSE header) cost about as much as the plugin's whole proof check.
+     * The few claims this filter decides on, from a token Keycloak itself just issued (not re-verified: the signature
+     * is Keycloak's own). Read with Jackson's streaming parser, everything else skipped: in a load-run profile,
+     * binding Keycloak's token classes cost about as much as the plugin's whole proof check, and a JSON tree of the
+     * whole token was still visible.
+     *
+     * @param sessionId {@code sid}, or {@code session_state} in tokens of older Keycloak versions (as
+     *                  {@code RefreshToken.getSessionId()})
      */
-    private static JsonNode claims(String jwt) {
-        int first = jwt.indexOf('.');
-        int second = first < 0 ? -1 : jwt.indexOf('.', first + 1);
-        if (second < 0 || jwt.indexOf('.', second + 1) >= 0) {
+    record IssuedClaims(String azp, String jkt, String sessionId, String typ) {
+
+        /** Null for anything but a JWS with a JSON object payload (e.g. an encrypted token). */
+        static IssuedClaims of(String jwt) {
+            int first = jwt.indexOf('.');
+            int second = first < 0 ? -1 : jwt.indexOf('.', first + 1);
+            if (second < 0 || jwt.indexOf('.', second + 1) >= 0) {
+                return null;
+            }
+            byte[] payload;
+            try {
+                payload = Base64.getUrlDecoder().decode(jwt.substring(first + 1, second));
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+            try (JsonParser parser = JsonSerialization.mapper.getFactory().createParser(payload)) {
+                if (parser.nextToken() != JsonToken.START_OBJECT) {
+                    return null;
+                }
+                String azp = null;
+                String jkt = null;
+                String sid = null;
+                String sessionState = null;
+                String typ = null;
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = parser.currentName();
+                    JsonToken value = parser.nextToken();
+                    switch (name) {
+                        case JsonWebToken.AZP -> azp = text(parser, value);
+                        case IDToken.SESSION_ID -> sid = text(parser, value);
+                        case IDToken.SESSION_STATE -> sessionState = text(parser, value);
+                        case "typ" -> typ = text(parser, value);
+                        case "cnf" -> jkt = jkt(parser, value);
+                        default -> parser.skipChildren();
+                    }
+                }
+                return new IssuedClaims(azp, jkt, sid != null ? sid : sessionState, typ);
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        private static String text(JsonParser parser, JsonToken value) throws IOException {
+            if (value == JsonToken.VALUE_STRING) {
+                return parser.getText();
+            }
+            parser.skipChildren();
             return null;
         }
-        try {
-            return JsonSerialization.mapper.readTree(Base64.getUrlDecoder().decode(jwt.substring(first + 1, second)));
-        } catch (IOException | RuntimeException e) {
-            return null;
+
+        /** RFC 7800 {@code cnf}, RFC 9449 §6.1 {@code jkt}. */
+        private static String jkt(JsonParser parser, JsonToken value) throws IOException {
+            if (value != JsonToken.START_OBJECT) {
+                parser.skipChildren();
+                return null;
+            }
+            String jkt = null;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken member = parser.nextToken();
+                if ("jkt".equals(name)) {
+                    jkt = text(parser, member);
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            return jkt;
         }
     }
 }
