@@ -4,6 +4,8 @@ import io.github.keycloakdpop.core.DPoPProofException;
 import io.github.keycloakdpop.core.DPoPResourceCheck;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counters in Keycloak's Micrometer registry (at {@code /metrics} on the management port when Keycloak runs with
@@ -29,9 +31,17 @@ final class DPoPMetrics {
     private DPoPMetrics() {
     }
 
+    /**
+     * One per endpoint kind, registered on first use: this counter moves on every accepted request, so it is not
+     * looked up in the registry each time. A counter of the global (composite) registry also reaches registries
+     * added after it was made.
+     */
+    private static final Map<Endpoint, Counter> ACCEPTED = new ConcurrentHashMap<>();
+
     static void accepted(Endpoint endpoint) {
-        Counter.builder("keycloak.dpop.proofs.accepted").description("DPoP proofs accepted")
-                .tag("endpoint", endpoint.label()).register(Metrics.globalRegistry).increment();
+        ACCEPTED.computeIfAbsent(endpoint, e -> Counter.builder("keycloak.dpop.proofs.accepted")
+                .description("DPoP proofs accepted").tag("endpoint", e.label()).register(Metrics.globalRegistry))
+                .increment();
     }
 
     static void rejected(Endpoint endpoint, DPoPProofException.Reason reason) {
