@@ -144,6 +144,11 @@ public final class TokenEndpointLoad {
             }
             modes.add(new Mode("userinfo ES256 DPoP, built-in only", plain, "ES256", true));
             modes.add(new Mode("userinfo ES256 DPoP, with plugin", plugin, "ES256", true));
+            // MODES (a regex on the mode names) narrows a run, e.g. MODES='RS256' for the RS256 pair alone
+            String only = System.getenv("MODES");
+            if (only != null && !only.isBlank()) {
+                modes.removeIf(mode -> !java.util.regex.Pattern.compile(only).matcher(mode.name).find());
+            }
             new TokenEndpointLoad().run(modes, concurrency, requests, rounds, warmup, out, javaHome);
         } finally {
             for (Server server : noReuse == null ? List.of(plain, plugin) : List.of(plain, plugin, noReuse)) {

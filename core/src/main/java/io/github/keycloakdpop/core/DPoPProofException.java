@@ -42,6 +42,14 @@ public final class DPoPProofException extends Exception {
         super(description, null, false, false);
     }
 
+    /**
+     * RFC 9449 §11.1: the proof's {@code jti} was used before. Public for single-use stores kept outside the verifier
+     * (Keycloak's own, say), so that every replay is answered alike.
+     */
+    public static DPoPProofException replay() {
+        return new DPoPProofException("DPoP proof has already been used (jti replay)").at(Reason.REPLAY);
+    }
+
     /** The check group that refused the proof; set once by the verifier. */
     public Reason reason() {
         return reason == null ? Reason.MALFORMED : reason;

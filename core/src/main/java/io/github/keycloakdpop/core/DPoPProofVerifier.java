@@ -148,7 +148,7 @@ public final class DPoPProofVerifier {
         BigDecimal acceptedUntil = iat.add(ClaimChecks.seconds(policy.maxAge())).add(ClaimChecks.seconds(policy.clockSkew()));
         long ttl = Math.max(1, acceptedUntil.subtract(now).setScale(0, RoundingMode.CEILING).longValueExact() + 1);
         if (!replayGuard.firstUse(key, ttl)) {
-            throw new DPoPProofException("DPoP proof has already been used (jti replay)");
+            throw DPoPProofException.replay();
         }
     }
 }

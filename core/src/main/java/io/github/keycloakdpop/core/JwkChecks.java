@@ -157,6 +157,18 @@ final class JwkChecks {
         return octets;
     }
 
+    /** The JWK {@code crv} of these curve parameters (RFC 7518 §6.2.1.1), or null for a curve a proof cannot use. */
+    static String curveName(ECParameterSpec spec) {
+        for (Map.Entry<String, ECParameterSpec> curve : CURVES.entrySet()) {
+            ECParameterSpec known = curve.getValue();
+            if (known.getOrder().equals(spec.getOrder()) && known.getCofactor() == spec.getCofactor()
+                    && known.getCurve().equals(spec.getCurve()) && known.getGenerator().equals(spec.getGenerator())) {
+                return curve.getKey();
+            }
+        }
+        return null;
+    }
+
     private static ECParameterSpec curve(String name) {
         try {
             AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");

@@ -1,7 +1,13 @@
 package io.github.keycloakdpop.core;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Map;
 
 import org.jose4j.jwk.PublicJsonWebKey;
 
@@ -21,6 +27,63 @@ public final class Thumbprints {
     /** The same thumbprint, from the checked members without building a key. */
     static String jkt(ProofJwk jwk) {
         return BASE64URL.encodeToString(AccessTokenHash.sha256(canonicalJson(jwk).getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /**
+     * The same thumbprint for a key another library decoded (a JCA {@link PublicKey}): RSA, EC on P-256, P-384 or
+     * P-521, Ed25519 and Ed448; null for any other key. Lets a caller tell cheaply whether that key is the one a proof
+     * was verified with, without building a jose4j key.
+     */
+    public static String jkt(PublicKey key) {
+        ProofJwk jwk;
+        if (key instanceof RSAPublicKey rsa) {
+            jwk = ProofJwk.rsa(unsigned(rsa.getModulus()), unsigned(rsa.getPublicExponent()), Map.of());
+        } else if (key instanceof ECPublicKey ec) {
+            jwk = ec(ec);
+        } else {
+            jwk = okp(key.getEncoded());
+        }
+        return jwk == null ? null : jkt(jwk);
+    }
+
+    private static ProofJwk ec(ECPublicKey key) {
+        String crv = JwkChecks.curveName(key.getParams());
+        if (crv == null) {
+            return null;
+        }
+        int length = (key.getParams().getCurve().getField().getFieldSize() + 7) / 8;
+        return ProofJwk.ec(crv, fixedLength(key.getW().getAffineX(), length), fixedLength(key.getW().getAffineY(), length),
+                Map.of());
+    }
+
+    /** RFC 8410 SubjectPublicKeyInfo of an Ed25519 or Ed448 key: a fixed prefix, then the RFC 8037 {@code x}. */
+    private static final byte[] ED25519_SPKI = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+    private static final byte[] ED448_SPKI = {0x30, 0x43, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x71, 0x03, 0x3a, 0x00};
+
+    private static ProofJwk okp(byte[] spki) {
+        if (spki == null || spki.length < ED25519_SPKI.length) {
+            return null;
+        }
+        byte[] prefix = Arrays.copyOf(spki, ED25519_SPKI.length);
+        byte[] x = Arrays.copyOfRange(spki, prefix.length, spki.length);
+        if (Arrays.equals(prefix, ED25519_SPKI) && x.length == 32) {
+            return ProofJwk.okp("Ed25519", x, Map.of());
+        }
+        return Arrays.equals(prefix, ED448_SPKI) && x.length == 57 ? ProofJwk.okp("Ed448", x, Map.of()) : null;
+    }
+
+    /** RFC 7518 §6.3.1: RSA integers as unsigned big-endian octets without leading zeros. */
+    private static byte[] unsigned(BigInteger value) {
+        byte[] octets = value.toByteArray();
+        return octets.length > 1 && octets[0] == 0 ? Arrays.copyOfRange(octets, 1, octets.length) : octets;
+    }
+
+    /** RFC 7518 §6.2.1.2: EC coordinates as unsigned big-endian octets of the field's full length. */
+    private static byte[] fixedLength(BigInteger value, int length) {
+        byte[] minimal = unsigned(value);
+        byte[] octets = new byte[length];
+        System.arraycopy(minimal, 0, octets, length - minimal.length, minimal.length);
+        return octets;
     }
 
     /**

@@ -1,8 +1,14 @@
 package io.github.keycloakdpop.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.jose4j.jwk.PublicJsonWebKey;
@@ -43,6 +49,44 @@ class ThumbprintsTest {
         // Ed448: Nimbus cannot generate it; any 57 octets are a well-formed x for the thumbprint.
         OctetKeyPair ed448 = new OctetKeyPair.Builder(Curve.Ed448, com.nimbusds.jose.util.Base64URL.encode(new byte[57])).build();
         assertEquals(ed448.computeThumbprint().toString(), Thumbprints.jkt(JwkChecks.publicKey(ed448.toJSONObject(), "EdDSA")));
+    }
+
+    /** A key another library decoded (Keycloak's are JDK or BouncyCastle JCA keys) has the thumbprint jose4j gives it. */
+    @Test
+    void publicKeysOfTheJdkAndBouncyCastleHaveJose4jsThumbprint() throws Exception {
+        java.security.Provider bc = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+        List<PublicKey> keys = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            for (String curve : List.of("secp256r1", "secp384r1", "secp521r1")) {
+                keys.add(generate("EC", null, new ECGenParameterSpec(curve)));
+                keys.add(generate("EC", bc, new ECGenParameterSpec(curve)));
+            }
+            keys.add(generate("Ed25519", null, null));
+            keys.add(generate("Ed448", null, null));
+        }
+        keys.add(generate("RSA", null, null));
+        keys.add(generate("RSA", bc, null));
+        for (PublicKey key : keys) {
+            assertEquals(Thumbprints.jkt(PublicJsonWebKey.Factory.newPublicJwk(key)), Thumbprints.jkt(key), key.toString());
+        }
+    }
+
+    @Test
+    void keysAProofCannotCarryHaveNoThumbprint() throws Exception {
+        java.security.Provider bc = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+        assertNull(Thumbprints.jkt(generate("EC", bc, new ECGenParameterSpec("secp256k1"))));
+        assertNull(Thumbprints.jkt(generate("DSA", null, null)));
+        assertNull(Thumbprints.jkt(generate("X25519", null, null)));
+    }
+
+    private static PublicKey generate(String algorithm, java.security.Provider provider, ECGenParameterSpec curve)
+            throws Exception {
+        KeyPairGenerator generator = provider == null ? KeyPairGenerator.getInstance(algorithm)
+                : KeyPairGenerator.getInstance(algorithm, provider);
+        if (curve != null) {
+            generator.initialize(curve);
+        }
+        return generator.generateKeyPair().getPublic();
     }
 
     /** Nimbus generates Ed25519 keys only with Tink; the JDK's will do. */

@@ -1,5 +1,6 @@
 package io.github.keycloakdpop.provider;
 
+import io.github.keycloakdpop.core.DPoPProofException;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -33,6 +34,7 @@ public class KeycloakErrorTranslator implements ContainerResponseFilter {
 
     private static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
     private static final String REFRESH_KEY_MISMATCH = "DPoP confirmation doesn't match DPoP proof";
+    private static final String KEYCLOAK_REPLAY = "DPoP proof has already been used";
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
@@ -56,6 +58,11 @@ public class KeycloakErrorTranslator implements ContainerResponseFilter {
         String description = rfcDescription(error.getErrorDescription(),
                 session.getContext().getHttpRequest().getDecodedFormParameters().getFirst("grant_type"),
                 client != null && OIDCAdvancedConfigWrapper.fromClientModel(client).isUseDPoP());
+        if (KEYCLOAK_REPLAY.equals(error.getErrorDescription())) {
+            // the loser of two requests racing with one proof (ProofGate.RECORDED_BY_KEYCLOAK)
+            DPoPMetrics.rejected(ProofGate.isPar(request.getUriInfo().getPathSegments()) ? DPoPMetrics.Endpoint.PAR
+                    : DPoPMetrics.Endpoint.TOKEN, DPoPProofException.Reason.REPLAY);
+        }
         if (description == null && error.getErrorDescription().startsWith("DPoP")) {
             // Keycloak's re-check refused a proof the gate accepted: a gap in the integration contract.
             LOG.warnf("Keycloak's built-in DPoP check refused a proof that keycloak-dpop accepted: %s",
@@ -85,6 +92,7 @@ public class KeycloakErrorTranslator implements ContainerResponseFilter {
                     "The authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof of that key";
             case "DPoP Proof public key thumbprint does not match dpop_jkt" ->
                     "The DPoP proof key is not the key the authorization code is bound to (dpop_jkt)";
+            case KEYCLOAK_REPLAY -> DPoPProofException.replay().description();
             case "DPoP Proof public key thumbprint does not match dpop_jkt." ->
                     "The DPoP proof key does not match dpop_jkt of the same request (RFC 9449 §10.1)";
             default -> null;

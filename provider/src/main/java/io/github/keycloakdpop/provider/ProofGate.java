@@ -14,7 +14,11 @@ import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.PathSegment;
 import jakarta.ws.rs.ext.Provider;
+import java.nio.charset.Charset;
+import java.util.HexFormat;
 import java.util.List;
+import org.keycloak.common.Profile;
+import org.keycloak.jose.jws.crypto.HashUtils;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 
@@ -62,8 +66,13 @@ public class ProofGate implements ContainerRequestFilter {
             return; // unknown realm: Keycloak answers 404 itself
         }
         try {
-            VerifiedProof proof = verifier(session, realm).verify(new ProofRequest(dpop, request.getMethod(),
-                    session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
+            boolean keycloakRecordsUse = Profile.isFeatureEnabled(Profile.Feature.DPOP);
+            VerifiedProof proof = verifier(session, realm, keycloakRecordsUse ? RECORDED_BY_KEYCLOAK : singleUse(session))
+                    .verify(new ProofRequest(dpop, request.getMethod(), session.getContext().getUri().getAbsolutePath(),
+                            null, realm.getName()));
+            if (keycloakRecordsUse && usedBefore(session, proof)) {
+                throw DPoPProofException.replay();
+            }
             session.setAttribute(VERIFIED_PROOF, proof);
             ProofSignatures.remember(session, dpop.get(0), proof);
             DPoPMetrics.accepted(endpoint(request));
@@ -81,8 +90,36 @@ public class ProofGate implements ContainerRequestFilter {
 
     /** The realm's proof verifier for this request: its policy, Keycloak's clock and single-use store, shared keys. */
     static DPoPProofVerifier verifier(KeycloakSession session, RealmModel realm) {
+        return verifier(session, realm, singleUse(session));
+    }
+
+    /** The plugin's own single-use entries, in Keycloak's single-use store (cluster-wide). */
+    private static ReplayGuard singleUse(KeycloakSession session) {
+        return (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl);
+    }
+
+    /**
+     * At the token and PAR endpoints Keycloak's own re-check, after client authentication, records every proof it
+     * accepts in the same single-use store (RFC 9449 §11.1); a second entry of the plugin's own would be a second
+     * store write per request, replicated in a cluster, for nothing. The gate reads Keycloak's entry instead
+     * ({@link #usedBefore}), so a replay is still refused here, before client authentication; of two requests racing
+     * with one proof, Keycloak's insert serves one and refuses the other ({@link KeycloakErrorTranslator} gives that
+     * refusal the plugin's answer).
+     */
+    private static final ReplayGuard RECORDED_BY_KEYCLOAK = (key, ttl) -> true;
+
+    /**
+     * Whether Keycloak's re-check recorded this proof before: its entry is the hex SHA-1 of {@code jti}, a line feed
+     * and {@code htu} as sent (Keycloak 26.7.3 {@code DPoPUtil.DPoPReplayCheck}, string bytes in the platform charset
+     * as there). Should Keycloak change that key, this finds nothing and Keycloak's own insert still refuses the replay.
+     */
+    static boolean usedBefore(KeycloakSession session, VerifiedProof proof) {
+        byte[] entry = (proof.jti() + "\n" + proof.htu()).getBytes(Charset.defaultCharset());
+        return session.singleUseObjects().contains(HexFormat.of().formatHex(HashUtils.hash("SHA1", entry)));
+    }
+
+    static DPoPProofVerifier verifier(KeycloakSession session, RealmModel realm, ReplayGuard replayGuard) {
         ProofPolicy policy = session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm);
-        ReplayGuard replayGuard = (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl);
         return FAST_PATH ? new DPoPProofVerifier(policy, KeycloakClock.INSTANCE, replayGuard, KEYS)
                 : DPoPProofVerifier.reference(policy, KeycloakClock.INSTANCE, replayGuard);
     }

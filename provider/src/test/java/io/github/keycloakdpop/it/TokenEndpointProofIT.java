@@ -25,6 +25,11 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -120,6 +125,67 @@ class TokenEndpointProofIT {
 
         assertInvalidProof(replay);
         assertTrue(replay.string("error_description").contains("already been used"), replay.toString());
+    }
+
+    /**
+     * The gate finds Keycloak's own single-use entry of the first request and refuses the replay itself, before
+     * client authentication: with a wrong client secret too, the answer is about the proof.
+     */
+    @Test
+    void replayIsRefusedBeforeClientAuthentication() {
+        String proof = Proofs.proof(KEY, "POST", TOKEN);
+        assertEquals(200, clientCredentials(List.of(proof)).status());
+
+        Http.Response replay = Http.postForm(TOKEN, form("grant_type", "client_credentials"),
+                basic("service", "wrong-secret"), List.of(proof));
+
+        assertInvalidProof(replay);
+        assertTrue(replay.string("error_description").contains("already been used"), replay.toString());
+    }
+
+    /**
+     * Two requests with one proof at the same moment: both pass the gate, Keycloak's single-use insert serves one,
+     * and the other gets the plugin's replay answer, not Keycloak's {@code invalid_request}.
+     */
+    @Test
+    void proofSentTwiceAtTheSameMomentIsServedOnce() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 30; i++) {
+                String proof = Proofs.proof(KEY, "POST", TOKEN);
+                CyclicBarrier start = new CyclicBarrier(2);
+                Callable<Http.Response> send = () -> {
+                    start.await();
+                    return clientCredentials(List.of(proof));
+                };
+                Future<Http.Response> first = pool.submit(send);
+                Future<Http.Response> second = pool.submit(send);
+                List<Http.Response> both = List.of(first.get(), second.get());
+                assertEquals(1, both.stream().filter(r -> r.status() == 200).count(), both.toString());
+                Http.Response refused = both.get(0).status() == 200 ? both.get(1) : both.get(0);
+                assertInvalidProof(refused);
+                assertEquals("DPoP proof has already been used (jti replay)", refused.string("error_description"));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A proof counts as used once Keycloak accepted it (RFC 9449 §11.1), as in Keycloak itself: one sent with a
+     * request that failed client authentication was never accepted, and the client may still send it.
+     */
+    @Test
+    void proofOfARequestRefusedAtClientAuthenticationIsNotUsedUp() {
+        String proof = Proofs.proof(KEY, "POST", TOKEN);
+        Http.Response unauthenticated = Http.postForm(TOKEN, form("grant_type", "client_credentials"),
+                basic("service", "wrong-secret"), List.of(proof));
+        assertEquals(401, unauthenticated.status(), unauthenticated.toString());
+
+        Http.Response response = clientCredentials(List.of(proof));
+
+        assertEquals(200, response.status(), response.toString());
+        assertEquals(Proofs.jkt(KEY), Tokens.cnfJkt(response.string("access_token")));
     }
 
     @ParameterizedTest(name = "{0}")
