@@ -6,9 +6,13 @@
 #
 #   bench/run-load.sh                       5 rounds × 3000 requests per mode, concurrency 16 then 4
 #   REQUESTS=1000 ROUNDS=2 bench/run-load.sh   a quick look
+#   RUNS=3 bench/run-load.sh                 3 fresh starts of the servers per JDK, one after the other
 #
 # Environment: JDK17, JDK25 (JDK homes), REQUESTS, ROUNDS, CONCURRENCY (e.g. 16,4), ALGS (e.g. ES256,RS256), WARMUP
-# (requests per mode before measuring), JDKS (e.g. "17 25").
+# (requests per mode before measuring), JDKS (e.g. "17 25"), RUNS (fresh starts per JDK, default 1), MODES (a regex
+# on the mode names, e.g. 'RS256'), OTHER_JAR and OTHER_LABEL (a third server with another plugin jar, e.g. an
+# earlier build, default the plugin without ProofSignatures; OTHER_JAR=none for two servers). A round of REQUESTS
+# must take under 20 s: its proofs are signed before it starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,9 +41,13 @@ with zipfile.ZipFile(sys.argv[1]) as src, zipfile.ZipFile(sys.argv[2], "w", zipf
         if item.filename != "META-INF/services/org.keycloak.crypto.SignatureProviderFactory":
             dst.writestr(item, src.read(item.filename))
 PY
+OTHER_JAR=${OTHER_JAR:-$NO_REUSE}
+[[ "$OTHER_JAR" == none ]] && OTHER_JAR=""
+OTHER_LABEL=${OTHER_LABEL:-plugin without signature reuse}
 {
   echo "machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "plugin: $PLUGIN"
+  echo "plugin: $PLUGIN ($(git rev-parse --short HEAD)$(git diff --quiet HEAD -- core provider || echo ', uncommitted changes'))"
+  echo "third server: ${OTHER_JAR:-none} (${OTHER_LABEL}); RUNS=${RUNS:-1} MODES=${MODES:-all} REQUESTS=$REQUESTS ROUNDS=$ROUNDS WARMUP=${WARMUP:-3000}"
 } > "$OUT/machine.txt"
 
 for V in ${JDKS:-17 25}; do
@@ -50,7 +58,8 @@ for V in ${JDKS:-17 25}; do
   fi
   echo "== Keycloak on JDK $V"
   "$JDK17/bin/java" -cp "$JAR" io.github.keycloakdpop.bench.TokenEndpointLoad "$KC_HOME" "$PLUGIN" \
-    realm-export/dpop-demo-realm.json "${!HOME_VAR}" "$OUT/load-jdk$V.md" "$REQUESTS" "$ROUNDS" "$CONCURRENCY" "$ALGS" "${WARMUP:-3000}" "$NO_REUSE" \
+    realm-export/dpop-demo-realm.json "${!HOME_VAR}" "$OUT/load-jdk$V.md" "$REQUESTS" "$ROUNDS" "$CONCURRENCY" "$ALGS" "${WARMUP:-3000}" \
+    "$OTHER_JAR" "$OTHER_LABEL" \
     | tee "$OUT/load-jdk$V.log"
 done
 echo "written: $OUT"

@@ -99,15 +99,18 @@ public final class TokenEndpointLoad {
         }
     }
 
-    /** alg null: Bearer, no DPoP header. userinfo: GET userinfo with a DPoP-bound token instead of a token request. */
-    record Mode(String name, Server server, String alg, boolean userinfo) {
-        Mode(String name, Server server, String alg) {
-            this(name, server, alg, false);
-        }
+    /**
+     * alg null: Bearer, no DPoP header. userinfo: GET userinfo with a DPoP-bound token instead of a token request.
+     * base: the name of the mode this one is compared with (built-in DPoP alone), or null.
+     */
+    record Mode(String name, Server server, String alg, boolean userinfo, String base) {
     }
 
-    /** @param requestMicros server CPU per request without the JIT compiler threads' */
-    record Round(Mode mode, int concurrency, int requests, double serverMicros, double requestMicros,
+    /**
+     * @param run           which fresh start of the servers (0-based)
+     * @param requestMicros server CPU per request without the JIT compiler threads'
+     */
+    record Round(int run, String mode, int concurrency, int requests, double serverMicros, double requestMicros,
                  double clientMicros, double throughput) {
     }
 
@@ -126,71 +129,92 @@ public final class TokenEndpointLoad {
         List<Integer> concurrency = Stream.of((args.length > 7 ? args[7] : "16,4").split(",")).map(Integer::valueOf).toList();
         List<String> algs = List.of((args.length > 8 ? args[8] : "ES256,RS256").split(","));
         int warmup = args.length > 9 ? Integer.parseInt(args[9]) : 3000;
+        // optional: a third server with another plugin jar (the plugin without ProofSignatures, or an earlier build),
+        // measured in the same rounds, and its label in the mode names
+        Path otherJar = args.length > 10 && !args[10].isBlank() ? Path.of(args[10]) : null;
+        String otherLabel = args.length > 11 ? args[11] : "plugin without signature reuse";
+        // RUNS fresh starts of the servers, one after the other: what the JIT makes of a server differs from start
+        // to start by more than the rounds of one start differ, so a figure needs several starts
+        int runs = Integer.parseInt(System.getenv().getOrDefault("RUNS", "1"));
 
-        // optional: the plugin without ProofSignatures (Keycloak's second signature check runs in full), for before/after
-        Path noReuseJar = args.length > 10 ? Path.of(args[10]) : null;
-        Server plain = start(home, "plain", null, realm, javaHome);
-        Server plugin = start(home, "plugin", pluginJar, realm, javaHome);
-        Server noReuse = noReuseJar == null ? null : start(home, "plugin-no-reuse", noReuseJar, realm, javaHome);
-        try {
-            List<Mode> modes = new ArrayList<>(List.of(new Mode("bearer, plain Keycloak", plain, null),
-                    new Mode("bearer, with plugin", plugin, null)));
-            for (String alg : algs) {
-                modes.add(new Mode(alg + " DPoP, built-in only", plain, alg));
-                modes.add(new Mode(alg + " DPoP, with plugin", plugin, alg));
-                if (noReuse != null) {
-                    modes.add(new Mode(alg + " DPoP, plugin without signature reuse", noReuse, alg));
+        TokenEndpointLoad load = new TokenEndpointLoad();
+        List<Round> results = new ArrayList<>();
+        List<String> modeNames = new ArrayList<>();
+        Map<String, String> bases = new LinkedHashMap<>();
+        for (int run = 0; run < runs; run++) {
+            Server plain = start(home, "plain", null, realm, javaHome);
+            Server plugin = start(home, "plugin", pluginJar, realm, javaHome);
+            Server other = otherJar == null ? null : start(home, "plugin-other", otherJar, realm, javaHome);
+            try {
+                List<Mode> modes = modes(plain, plugin, other, otherLabel, algs);
+                if (run == 0) {
+                    modes.forEach(mode -> {
+                        modeNames.add(mode.name);
+                        bases.put(mode.name, mode.base);
+                    });
+                }
+                load.run(run, modes, concurrency, requests, rounds, warmup, results);
+            } finally {
+                for (Server server : other == null ? List.of(plain, plugin) : List.of(plain, plugin, other)) {
+                    server.process.destroy();
+                    server.process.waitFor();
                 }
             }
-            modes.add(new Mode("userinfo ES256 DPoP, built-in only", plain, "ES256", true));
-            modes.add(new Mode("userinfo ES256 DPoP, with plugin", plugin, "ES256", true));
-            // MODES (a regex on the mode names) narrows a run, e.g. MODES='RS256' for the RS256 pair alone
-            String only = System.getenv("MODES");
-            if (only != null && !only.isBlank()) {
-                modes.removeIf(mode -> !java.util.regex.Pattern.compile(only).matcher(mode.name).find());
-            }
-            new TokenEndpointLoad().run(modes, concurrency, requests, rounds, warmup, out, javaHome);
-        } finally {
-            for (Server server : noReuse == null ? List.of(plain, plugin) : List.of(plain, plugin, noReuse)) {
-                server.process.destroy();
-                server.process.waitFor();
-            }
         }
+        String table = table(modeNames, bases, concurrency, results, runs, javaHome);
+        System.out.println(table);
+        Files.writeString(out, table);
         System.exit(0); // the HTTP client's threads would keep the JVM alive
-
     }
 
-    private void run(List<Mode> modes, List<Integer> concurrency, int requests, int rounds, int warmup, Path out,
-                     Path javaHome)
-            throws Exception {
-        List<Round> results = new ArrayList<>();
+    private static List<Mode> modes(Server plain, Server plugin, Server other, String otherLabel, List<String> algs) {
+        List<Mode> modes = new ArrayList<>(List.of(new Mode("bearer, plain Keycloak", plain, null, false, null),
+                new Mode("bearer, with plugin", plugin, null, false, "bearer, plain Keycloak")));
+        for (String alg : algs) {
+            String builtIn = alg + " DPoP, built-in only";
+            modes.add(new Mode(builtIn, plain, alg, false, null));
+            modes.add(new Mode(alg + " DPoP, with plugin", plugin, alg, false, builtIn));
+            if (other != null) {
+                modes.add(new Mode(alg + " DPoP, " + otherLabel, other, alg, false, builtIn));
+            }
+        }
+        String builtIn = "userinfo ES256 DPoP, built-in only";
+        modes.add(new Mode(builtIn, plain, "ES256", true, null));
+        modes.add(new Mode("userinfo ES256 DPoP, with plugin", plugin, "ES256", true, builtIn));
+        // MODES (a regex on the mode names) narrows a run, e.g. MODES='RS256' for the RS256 pair alone
+        String only = System.getenv("MODES");
+        if (only != null && !only.isBlank()) {
+            modes.removeIf(mode -> !java.util.regex.Pattern.compile(only).matcher(mode.name).find());
+        }
+        return modes;
+    }
+
+    private void run(int run, List<Mode> modes, List<Integer> concurrency, int requests, int rounds, int warmup,
+                     List<Round> results) throws Exception {
         for (int c : concurrency) {
             for (Mode mode : modes) {
-                round(mode, c, warmup); // warm-up (JIT, caches), not recorded
+                round(run, mode, c, warmup); // warm-up (JIT, caches), not recorded
             }
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < modes.size(); i++) {
                     // rotate the order each round so that no mode always follows the same one
                     Mode mode = modes.get((i + r) % modes.size());
-                    Round result = round(mode, c, requests);
-                    System.out.printf(Locale.ROOT, "c=%d round %d %-28s server %7.1f µs/req (without JIT %7.1f)  client %7.1f µs/req  %7.1f req/s%n",
-                            c, r + 1, mode.name, result.serverMicros, result.requestMicros, result.clientMicros, result.throughput);
+                    Round result = round(run, mode, c, requests);
+                    System.out.printf(Locale.ROOT, "run %d c=%d round %d %-28s server %7.1f µs/req (without JIT %7.1f)  client %7.1f µs/req  %7.1f req/s%n",
+                            run + 1, c, r + 1, mode.name, result.serverMicros, result.requestMicros, result.clientMicros, result.throughput);
                     results.add(result);
                 }
             }
         }
-        String table = table(modes, concurrency, results, javaHome);
-        System.out.println(table);
-        Files.writeString(out, table);
     }
 
-    private Round round(Mode mode, int concurrency, int requests) throws Exception {
+    private Round round(int run, Mode mode, int concurrency, int requests) throws Exception {
         if (mode.userinfo) {
-            return userinfoRound(mode, concurrency, requests);
+            return userinfoRound(run, mode, concurrency, requests);
         }
         List<String> proofs = mode.alg == null ? null : proofs(mode, concurrency, requests);
         String expectedType = mode.alg == null ? "\"token_type\":\"Bearer\"" : "\"token_type\":\"DPoP\"";
-        return measure(mode, concurrency, requests, i -> {
+        return measure(run, mode, concurrency, requests, i -> {
             HttpRequest.Builder request = HttpRequest.newBuilder(mode.server.token).timeout(Duration.ofSeconds(60))
                     .header("Authorization", basic()).header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials"));
@@ -202,8 +226,8 @@ public final class TokenEndpointLoad {
     }
 
     /** Sends request(i) for i in [0, requests) from {@code concurrency} threads; server CPU read around the window. */
-    private Round measure(Mode mode, int concurrency, int requests, java.util.function.IntFunction<HttpRequest> request,
-                          String expected) throws Exception {
+    private Round measure(int run, Mode mode, int concurrency, int requests,
+                          java.util.function.IntFunction<HttpRequest> request, String expected) throws Exception {
         AtomicInteger next = new AtomicInteger();
         long serverBefore = mode.server.cpuTicks();
         long jitBefore = mode.server.jitTicks();
@@ -233,7 +257,8 @@ public final class TokenEndpointLoad {
         double serverMicros = (mode.server.cpuTicks() - serverBefore) * (double) TICK_MICROS / requests;
         double jitMicros = (mode.server.jitTicks() - jitBefore) * (double) TICK_MICROS / requests;
         double clientMicros = (processCpuNanos() - clientBefore) / 1e3 / requests;
-        return new Round(mode, concurrency, requests, serverMicros, serverMicros - jitMicros, clientMicros, requests / seconds);
+        return new Round(run, mode.name, concurrency, requests, serverMicros, serverMicros - jitMicros, clientMicros,
+                requests / seconds);
     }
 
     /**
@@ -241,7 +266,7 @@ public final class TokenEndpointLoad {
      * (client_credentials, scope openid: the service account's userinfo), then sends GET userinfo with a fresh proof
      * carrying {@code ath}; only the userinfo requests are measured.
      */
-    private Round userinfoRound(Mode mode, int concurrency, int requests) throws Exception {
+    private Round userinfoRound(int run, Mode mode, int concurrency, int requests) throws Exception {
         List<JWK> clientKeys = clientKeys(mode, concurrency);
         URI userinfo = mode.server.token.resolve("userinfo");
         List<String> tokens = new ArrayList<>();
@@ -261,7 +286,7 @@ public final class TokenEndpointLoad {
         Date iat = new Date(System.currentTimeMillis() + 5000);
         List<String> proofs = IntStream.range(0, requests).parallel().mapToObj(i -> sign(clientKeys.get(i % concurrency),
                 mode.alg, "GET", userinfo.toString(), iat, tokens.get(i % concurrency))).toList();
-        return measure(mode, concurrency, requests, i -> HttpRequest.newBuilder(userinfo).timeout(Duration.ofSeconds(60))
+        return measure(run, mode, concurrency, requests, i -> HttpRequest.newBuilder(userinfo).timeout(Duration.ofSeconds(60))
                 .header("Authorization", "DPoP " + tokens.get(i % concurrency)).header("DPoP", proofs.get(i)).GET()
                 .build(), "\"sub\"");
     }
@@ -322,52 +347,81 @@ public final class TokenEndpointLoad {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    private static String table(List<Mode> modes, List<Integer> concurrency, List<Round> results, Path javaHome) {
+    private static String table(List<String> modes, Map<String, String> bases, List<Integer> concurrency,
+                                List<Round> results, int runs, Path javaHome) {
         StringBuilder out = new StringBuilder();
         out.append("Keycloak on ").append(javaVersion(javaHome)).append("; load generator on ")
                 .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
-                .append("; ").append(Runtime.getRuntime().availableProcessors()).append(" cores\n\n");
+                .append("; ").append(Runtime.getRuntime().availableProcessors()).append(" cores; ").append(runs)
+                .append(runs == 1 ? " start" : " fresh starts").append(" of the servers\n\n");
         for (int c : concurrency) {
             out.append("concurrency ").append(c).append('\n');
             out.append(String.format(Locale.ROOT, "| %-28s | %-22s | %-22s | %-20s | %-18s |%n", "mode",
                     "server CPU µs/req (sd)", "without JIT µs/req (sd)", "req/s (sd)", "client CPU µs/req"));
             out.append("|---|---|---|---|---|\n");
-            Map<String, double[]> means = new LinkedHashMap<>();
-            for (Mode mode : modes) {
-                List<Round> rs = results.stream().filter(r -> r.mode == mode && r.concurrency == c).toList();
+            for (String mode : modes) {
+                List<Round> rs = rounds(results, mode, c, -1);
                 double[] server = rs.stream().mapToDouble(Round::serverMicros).toArray();
                 double[] request = rs.stream().mapToDouble(Round::requestMicros).toArray();
                 double[] tput = rs.stream().mapToDouble(Round::throughput).toArray();
                 double[] client = rs.stream().mapToDouble(Round::clientMicros).toArray();
-                means.put(mode.name, new double[] {mean(server), mean(tput), mean(request)});
                 out.append(String.format(Locale.ROOT, "| %-28s | %8.1f (%5.1f) | %8.1f (%5.1f) | %8.1f (%5.1f) | %8.1f |%n",
-                        mode.name, mean(server), sd(server), mean(request), sd(request), mean(tput), sd(tput), mean(client)));
+                        mode, mean(server), sd(server), mean(request), sd(request), mean(tput), sd(tput), mean(client)));
             }
-            for (Mode mode : modes) {
-                if (mode.alg != null && (mode.name.endsWith("with plugin") || mode.name.endsWith("signature reuse"))) {
-                    double[] plugin = means.get(mode.name);
-                    String base = mode.name.replace("with plugin", "built-in only")
-                            .replace("plugin without signature reuse", "built-in only");
-                    double[] builtIn = means.get(base);
-                    // Round r of one mode against round r of the other: the pairs share the machine's state.
-                    double[] withMode = results.stream().filter(r -> r.mode == mode && r.concurrency == c)
-                            .mapToDouble(Round::serverMicros).toArray();
-                    double[] withBase = results.stream().filter(r -> r.mode.name.equals(base) && r.concurrency == c)
-                            .mapToDouble(Round::serverMicros).toArray();
-                    double[] paired = IntStream.range(0, Math.min(withMode.length, withBase.length))
-                            .mapToDouble(i -> withMode[i] - withBase[i]).toArray();
-                    out.append(String.format(Locale.ROOT, "%s: plugin adds %+.1f µs server CPU per request over built-in "
-                            + "DPoP alone (standard error of the round-by-round differences %.1f µs; %+.1f µs without "
-                            + "JIT compilation); throughput %.3f× of it%n",
-                            mode.name.replace("DPoP, ", ""), plugin[0] - builtIn[0],
-                            sd(paired) / Math.sqrt(paired.length), plugin[2] - builtIn[2], plugin[1] / builtIn[1]));
+            for (String mode : modes) {
+                String base = bases.get(mode);
+                if (base == null || !bases.containsKey(base)) {
+                    continue;
+                }
+                // Round r of one mode against round r of the other, within one start: the pairs share the machine's
+                // and the JIT's state. Each start's mean difference is one sample of what a fresh start gives.
+                double[] perRun = new double[runs];
+                double[] perRunWithoutJit = new double[runs];
+                double[] perRunThroughput = new double[runs];
+                List<Double> paired = new ArrayList<>();
+                for (int run = 0; run < runs; run++) {
+                    List<Round> with = rounds(results, mode, c, run);
+                    List<Round> without = rounds(results, base, c, run);
+                    int n = Math.min(with.size(), without.size());
+                    for (int i = 0; i < n; i++) {
+                        paired.add(with.get(i).serverMicros - without.get(i).serverMicros);
+                    }
+                    perRun[run] = mean(with, Round::serverMicros) - mean(without, Round::serverMicros);
+                    perRunWithoutJit[run] = mean(with, Round::requestMicros) - mean(without, Round::requestMicros);
+                    perRunThroughput[run] = mean(with, Round::throughput) / mean(without, Round::throughput);
+                }
+                double[] pairs = paired.stream().mapToDouble(Double::doubleValue).toArray();
+                out.append(String.format(Locale.ROOT, "%s: plugin adds %+.1f µs server CPU per request over built-in "
+                        + "DPoP alone (standard error of the round-by-round differences %.1f µs; %+.1f µs without "
+                        + "JIT compilation); throughput %.3f× of it%n",
+                        mode.replace("DPoP, ", ""), mean(perRun), sd(pairs) / Math.sqrt(pairs.length),
+                        mean(perRunWithoutJit), mean(perRunThroughput)));
+                if (runs > 1) {
+                    out.append(String.format(Locale.ROOT, "    per start: %s µs (standard error across starts %.1f µs); "
+                            + "without JIT %s µs; throughput %s%n", list(perRun, "%+.0f"),
+                            sd(perRun) / Math.sqrt(runs), list(perRunWithoutJit, "%+.0f"), list(perRunThroughput, "%.3f")));
                 }
             }
             out.append('\n');
         }
         out.append(results.size()).append(" measured rounds of ").append(results.get(0).requests)
-                .append(" requests each, modes alternating (order rotated every round), after one warm-up round per mode.\n");
+                .append(" requests each, modes alternating (order rotated every round), after one warm-up round per mode")
+                .append(runs > 1 ? " at each start.\n" : ".\n");
         return out.toString();
+    }
+
+    private static List<Round> rounds(List<Round> results, String mode, int concurrency, int run) {
+        return results.stream().filter(r -> r.mode.equals(mode) && r.concurrency == concurrency
+                && (run < 0 || r.run == run)).toList();
+    }
+
+    private static double mean(List<Round> rounds, java.util.function.ToDoubleFunction<Round> value) {
+        return rounds.stream().mapToDouble(value).average().orElse(Double.NaN);
+    }
+
+    private static String list(double[] values, String format) {
+        return java.util.Arrays.stream(values).mapToObj(v -> String.format(Locale.ROOT, format, v))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     private static double mean(double[] v) {

@@ -100,17 +100,15 @@ class ClusterIT {
     }
 
     /**
-     * Right after the other node's SIGKILL, one run in many saw the plugin's single-use entry missing at the survivor
-     * while Keycloak's own entry for the same proof, written in the same request, was found: Keycloak's re-check then
-     * refused the replay. Either way no token is issued for a replayed proof, which is what this asserts; the log
-     * line says which store caught it.
+     * Right after the other node's SIGKILL, one local run of many found the plugin's own single-use entry, written
+     * before the crash, missing at the survivor, while Keycloak's entry for the same proof was found; the cause is not
+     * understood. The plugin no longer writes entries of its own at the token endpoint: the gate reads Keycloak's
+     * entry, and Keycloak's insert backs that read. This asserts that no token is issued for the replayed proof.
      */
     static void assertReplayRefusedAfterCrash(Http.Response response) {
         assertInvalidProof(response);
         String description = response.string("error_description");
-        boolean plugin = description.contains("already been used");
-        assertTrue(plugin || description.contains("refused by Keycloak's built-in check"), response.toString());
-        System.out.println("ClusterIT: replay after the crash refused by " + (plugin ? "the plugin's" : "Keycloak's") + " check");
+        assertTrue(description.contains("already been used"), response.toString());
     }
 
     /**
