@@ -57,12 +57,15 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  */
 public final class TokenEndpointLoad {
 
+    private static final String REALM = "dpop-demo";
+    private static final String OFF_REALM = "dpop-demo-off";
     private static final String CLIENT = "legacy";
     private static final String SECRET = "legacy-secret";
     private static final long TICK_MICROS = 10_000; // USER_HZ = 100 on Linux
     private static final BouncyCastleProvider BC = new BouncyCastleProvider();
 
-    record Server(String name, Process process, URI token, Path home) {
+    /** token: the demo realm's token endpoint; offRealmToken: its twin's, which the plugin leaves alone (or null). */
+    record Server(String name, Process process, URI token, URI offRealmToken, Path home) {
         long cpuTicks() {
             return ticks(Path.of("/proc/" + process.pid() + "/stat"));
         }
@@ -101,9 +104,18 @@ public final class TokenEndpointLoad {
 
     /**
      * alg null: Bearer, no DPoP header. userinfo: GET userinfo with a DPoP-bound token instead of a token request.
-     * base: the name of the mode this one is compared with (built-in DPoP alone), or null.
+     * offRealm: in the twin realm the plugin is off for (off-realms), in the same server. bases: the names of the modes
+     * this one is compared with (built-in DPoP alone, in this server and in a plain one).
      */
-    record Mode(String name, Server server, String alg, boolean userinfo, String base) {
+    record Mode(String name, Server server, String alg, boolean userinfo, boolean offRealm, List<String> bases) {
+
+        Mode(String name, Server server, String alg, boolean userinfo, String... bases) {
+            this(name, server, alg, userinfo, false, List.of(bases));
+        }
+
+        URI token() {
+            return offRealm ? server.offRealmToken : server.token;
+        }
     }
 
     /**
@@ -140,7 +152,7 @@ public final class TokenEndpointLoad {
         TokenEndpointLoad load = new TokenEndpointLoad();
         List<Round> results = new ArrayList<>();
         List<String> modeNames = new ArrayList<>();
-        Map<String, String> bases = new LinkedHashMap<>();
+        Map<String, List<String>> bases = new LinkedHashMap<>();
         for (int run = 0; run < runs; run++) {
             Server plain = start(home, "plain", null, realm, javaHome);
             Server plugin = start(home, "plugin", pluginJar, realm, javaHome);
@@ -150,7 +162,7 @@ public final class TokenEndpointLoad {
                 if (run == 0) {
                     modes.forEach(mode -> {
                         modeNames.add(mode.name);
-                        bases.put(mode.name, mode.base);
+                        bases.put(mode.name, mode.bases);
                     });
                 }
                 load.run(run, modes, concurrency, requests, rounds, warmup, results);
@@ -168,19 +180,26 @@ public final class TokenEndpointLoad {
     }
 
     private static List<Mode> modes(Server plain, Server plugin, Server other, String otherLabel, List<String> algs) {
-        List<Mode> modes = new ArrayList<>(List.of(new Mode("bearer, plain Keycloak", plain, null, false, null),
+        List<Mode> modes = new ArrayList<>(List.of(new Mode("bearer, plain Keycloak", plain, null, false),
                 new Mode("bearer, with plugin", plugin, null, false, "bearer, plain Keycloak")));
+        // Built-in DPoP alone twice: in a plain server, and in the plugin's own server in the realm the plugin is off
+        // for. The second comparison shares the JVM, its JIT and its heap with the plugin's mode, so what differs from
+        // start to start (a few hundred µs per request between two servers) cancels out of it.
         for (String alg : algs) {
             String builtIn = alg + " DPoP, built-in only";
-            modes.add(new Mode(builtIn, plain, alg, false, null));
-            modes.add(new Mode(alg + " DPoP, with plugin", plugin, alg, false, builtIn));
+            String offRealm = alg + " DPoP, plugin off for the realm";
+            modes.add(new Mode(builtIn, plain, alg, false));
+            modes.add(new Mode(offRealm, plugin, alg, false, true, List.of()));
+            modes.add(new Mode(alg + " DPoP, with plugin", plugin, alg, false, offRealm, builtIn));
             if (other != null) {
                 modes.add(new Mode(alg + " DPoP, " + otherLabel, other, alg, false, builtIn));
             }
         }
         String builtIn = "userinfo ES256 DPoP, built-in only";
-        modes.add(new Mode(builtIn, plain, "ES256", true, null));
-        modes.add(new Mode("userinfo ES256 DPoP, with plugin", plugin, "ES256", true, builtIn));
+        String offRealm = "userinfo ES256 DPoP, plugin off for the realm";
+        modes.add(new Mode(builtIn, plain, "ES256", true));
+        modes.add(new Mode(offRealm, plugin, "ES256", true, true, List.of()));
+        modes.add(new Mode("userinfo ES256 DPoP, with plugin", plugin, "ES256", true, offRealm, builtIn));
         // MODES (a regex on the mode names) narrows a run, e.g. MODES='RS256' for the RS256 pair alone
         String only = System.getenv("MODES");
         if (only != null && !only.isBlank()) {
@@ -200,7 +219,7 @@ public final class TokenEndpointLoad {
                     // rotate the order each round so that no mode always follows the same one
                     Mode mode = modes.get((i + r) % modes.size());
                     Round result = round(run, mode, c, requests);
-                    System.out.printf(Locale.ROOT, "run %d c=%d round %d %-28s server %7.1f µs/req (without JIT %7.1f)  client %7.1f µs/req  %7.1f req/s%n",
+                    System.out.printf(Locale.ROOT, "run %d c=%d round %d %-38s server %7.1f µs/req (without JIT %7.1f)  client %7.1f µs/req  %7.1f req/s%n",
                             run + 1, c, r + 1, mode.name, result.serverMicros, result.requestMicros, result.clientMicros, result.throughput);
                     results.add(result);
                 }
@@ -215,7 +234,7 @@ public final class TokenEndpointLoad {
         List<String> proofs = mode.alg == null ? null : proofs(mode, concurrency, requests);
         String expectedType = mode.alg == null ? "\"token_type\":\"Bearer\"" : "\"token_type\":\"DPoP\"";
         return measure(run, mode, concurrency, requests, i -> {
-            HttpRequest.Builder request = HttpRequest.newBuilder(mode.server.token).timeout(Duration.ofSeconds(60))
+            HttpRequest.Builder request = HttpRequest.newBuilder(mode.token()).timeout(Duration.ofSeconds(60))
                     .header("Authorization", basic()).header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials"));
             if (proofs != null) {
@@ -268,12 +287,12 @@ public final class TokenEndpointLoad {
      */
     private Round userinfoRound(int run, Mode mode, int concurrency, int requests) throws Exception {
         List<JWK> clientKeys = clientKeys(mode, concurrency);
-        URI userinfo = mode.server.token.resolve("userinfo");
+        URI userinfo = mode.token().resolve("userinfo");
         List<String> tokens = new ArrayList<>();
         for (JWK key : clientKeys) {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(mode.server.token)
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(mode.token())
                     .header("Authorization", basic()).header("Content-Type", "application/x-www-form-urlencoded")
-                    .header("DPoP", sign(key, mode.alg, "POST", mode.server.token.toString(), new Date(), null))
+                    .header("DPoP", sign(key, mode.alg, "POST", mode.token().toString(), new Date(), null))
                     .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope=openid")).build(),
                     HttpResponse.BodyHandlers.ofString());
             String body = response.body();
@@ -296,7 +315,7 @@ public final class TokenEndpointLoad {
     }
 
     private List<JWK> clientKeys(Mode mode, int concurrency) {
-        return keys.computeIfAbsent(mode.alg + "/" + mode.server.name + "/" + concurrency + "/" + mode.userinfo,
+        return keys.computeIfAbsent(mode.alg + "/" + mode.server.name + "/" + concurrency + "/" + mode.userinfo + "/" + mode.offRealm,
                 k -> IntStream.range(0, concurrency).mapToObj(i -> newKey(mode.alg)).toList());
     }
 
@@ -304,7 +323,7 @@ public final class TokenEndpointLoad {
     private List<String> proofs(Mode mode, int concurrency, int requests) {
         List<JWK> clientKeys = clientKeys(mode, concurrency);
         Date iat = new Date(System.currentTimeMillis() + 5000);
-        String htu = mode.server.token.toString();
+        String htu = mode.token().toString();
         return IntStream.range(0, requests).parallel()
                 .mapToObj(i -> sign(clientKeys.get(i % concurrency), mode.alg, "POST", htu, iat, null)).toList();
     }
@@ -347,7 +366,7 @@ public final class TokenEndpointLoad {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    private static String table(List<String> modes, Map<String, String> bases, List<Integer> concurrency,
+    private static String table(List<String> modes, Map<String, List<String>> bases, List<Integer> concurrency,
                                 List<Round> results, int runs, Path javaHome) {
         StringBuilder out = new StringBuilder();
         out.append("Keycloak on ").append(javaVersion(javaHome)).append("; load generator on ")
@@ -356,7 +375,7 @@ public final class TokenEndpointLoad {
                 .append(runs == 1 ? " start" : " fresh starts").append(" of the servers\n\n");
         for (int c : concurrency) {
             out.append("concurrency ").append(c).append('\n');
-            out.append(String.format(Locale.ROOT, "| %-28s | %-22s | %-22s | %-20s | %-18s |%n", "mode",
+            out.append(String.format(Locale.ROOT, "| %-38s | %-22s | %-22s | %-20s | %-18s |%n", "mode",
                     "server CPU µs/req (sd)", "without JIT µs/req (sd)", "req/s (sd)", "client CPU µs/req"));
             out.append("|---|---|---|---|---|\n");
             for (String mode : modes) {
@@ -365,41 +384,14 @@ public final class TokenEndpointLoad {
                 double[] request = rs.stream().mapToDouble(Round::requestMicros).toArray();
                 double[] tput = rs.stream().mapToDouble(Round::throughput).toArray();
                 double[] client = rs.stream().mapToDouble(Round::clientMicros).toArray();
-                out.append(String.format(Locale.ROOT, "| %-28s | %8.1f (%5.1f) | %8.1f (%5.1f) | %8.1f (%5.1f) | %8.1f |%n",
+                out.append(String.format(Locale.ROOT, "| %-38s | %8.1f (%5.1f) | %8.1f (%5.1f) | %8.1f (%5.1f) | %8.1f |%n",
                         mode, mean(server), sd(server), mean(request), sd(request), mean(tput), sd(tput), mean(client)));
             }
             for (String mode : modes) {
-                String base = bases.get(mode);
-                if (base == null || !bases.containsKey(base)) {
-                    continue;
-                }
-                // Round r of one mode against round r of the other, within one start: the pairs share the machine's
-                // and the JIT's state. Each start's mean difference is one sample of what a fresh start gives.
-                double[] perRun = new double[runs];
-                double[] perRunWithoutJit = new double[runs];
-                double[] perRunThroughput = new double[runs];
-                List<Double> paired = new ArrayList<>();
-                for (int run = 0; run < runs; run++) {
-                    List<Round> with = rounds(results, mode, c, run);
-                    List<Round> without = rounds(results, base, c, run);
-                    int n = Math.min(with.size(), without.size());
-                    for (int i = 0; i < n; i++) {
-                        paired.add(with.get(i).serverMicros - without.get(i).serverMicros);
+                for (String base : bases.get(mode)) {
+                    if (bases.containsKey(base)) { // else left out by MODES
+                        compare(out, mode, base, c, results, runs);
                     }
-                    perRun[run] = mean(with, Round::serverMicros) - mean(without, Round::serverMicros);
-                    perRunWithoutJit[run] = mean(with, Round::requestMicros) - mean(without, Round::requestMicros);
-                    perRunThroughput[run] = mean(with, Round::throughput) / mean(without, Round::throughput);
-                }
-                double[] pairs = paired.stream().mapToDouble(Double::doubleValue).toArray();
-                out.append(String.format(Locale.ROOT, "%s: plugin adds %+.1f µs server CPU per request over built-in "
-                        + "DPoP alone (standard error of the round-by-round differences %.1f µs; %+.1f µs without "
-                        + "JIT compilation); throughput %.3f× of it%n",
-                        mode.replace("DPoP, ", ""), mean(perRun), sd(pairs) / Math.sqrt(pairs.length),
-                        mean(perRunWithoutJit), mean(perRunThroughput)));
-                if (runs > 1) {
-                    out.append(String.format(Locale.ROOT, "    per start: %s µs (standard error across starts %.1f µs); "
-                            + "without JIT %s µs; throughput %s%n", list(perRun, "%+.0f"),
-                            sd(perRun) / Math.sqrt(runs), list(perRunWithoutJit, "%+.0f"), list(perRunThroughput, "%.3f")));
                 }
             }
             out.append('\n');
@@ -408,6 +400,38 @@ public final class TokenEndpointLoad {
                 .append(" requests each, modes alternating (order rotated every round), after one warm-up round per mode")
                 .append(runs > 1 ? " at each start.\n" : ".\n");
         return out.toString();
+    }
+
+    /** One mode against one of its bases: the plugin's cost per request, with its spread. */
+    private static void compare(StringBuilder out, String mode, String base, int c, List<Round> results, int runs) {
+        // Round r of one mode against round r of the other, within one start: the pairs share the machine's
+        // and the JIT's state. Each start's mean difference is one sample of what a fresh start gives.
+        double[] perRun = new double[runs];
+        double[] perRunWithoutJit = new double[runs];
+        double[] perRunThroughput = new double[runs];
+        List<Double> paired = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+            List<Round> with = rounds(results, mode, c, run);
+            List<Round> without = rounds(results, base, c, run);
+            int n = Math.min(with.size(), without.size());
+            for (int i = 0; i < n; i++) {
+                paired.add(with.get(i).serverMicros - without.get(i).serverMicros);
+            }
+            perRun[run] = mean(with, Round::serverMicros) - mean(without, Round::serverMicros);
+            perRunWithoutJit[run] = mean(with, Round::requestMicros) - mean(without, Round::requestMicros);
+            perRunThroughput[run] = mean(with, Round::throughput) / mean(without, Round::throughput);
+        }
+        double[] pairs = paired.stream().mapToDouble(Double::doubleValue).toArray();
+        out.append(String.format(Locale.ROOT, "%s, over %s: plugin adds %+.1f µs server CPU per request "
+                + "(standard error of the round-by-round differences %.1f µs; %+.1f µs without "
+                + "JIT compilation); throughput %.3f× of it%n",
+                mode.replace("DPoP, ", ""), base.replace("DPoP, ", ""), mean(perRun), sd(pairs) / Math.sqrt(pairs.length),
+                mean(perRunWithoutJit), mean(perRunThroughput)));
+        if (runs > 1) {
+            out.append(String.format(Locale.ROOT, "    per start: %s µs (standard error across starts %.1f µs); "
+                    + "without JIT %s µs; throughput %s%n", list(perRun, "%+.0f"),
+                    sd(perRun) / Math.sqrt(runs), list(perRunWithoutJit, "%+.0f"), list(perRunThroughput, "%.3f")));
+        }
     }
 
     private static List<Round> rounds(List<Round> results, String mode, int concurrency, int run) {
@@ -457,25 +481,33 @@ public final class TokenEndpointLoad {
         }
         Files.createDirectories(home.resolve("data/import"));
         Files.copy(realm, home.resolve("data/import/realm.json"));
-        if (pluginJar != null) {
-            Files.copy(pluginJar, home.resolve("providers/keycloak-dpop.jar"));
-        }
         int port;
         int managementPort;
         try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
             port = a.getLocalPort();
             managementPort = b.getLocalPort();
         }
-        ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/kc.sh").toString(), "start-dev",
+        List<String> options = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start-dev",
                 "--http-port=" + port, "--http-management-port=" + managementPort, "--import-realm", "--cache=local",
-                "--log-level=WARN").directory(home.toFile()).redirectErrorStream(true)
+                "--log-level=WARN"));
+        if (pluginJar != null) {
+            Files.copy(pluginJar, home.resolve("providers/keycloak-dpop.jar"));
+            // the demo realm again under another name, which the plugin leaves to Keycloak alone
+            String twin = Files.readString(realm).replaceFirst("\"realm\"\\s*:\\s*\"" + REALM + "\"",
+                    "\"realm\": \"" + OFF_REALM + "\"");
+            Files.writeString(home.resolve("data/import/realm-off.json"), twin);
+            options.add("--spi-dpop-policy--default--off-realms=" + OFF_REALM);
+        }
+        ProcessBuilder builder = new ProcessBuilder(options).directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(home.resolve("keycloak.log").toFile());
         builder.environment().put("JAVA_HOME", javaHome.toString());
         builder.environment().put("JAVA_OPTS_KC_HEAP", "-Xms1g -Xmx1g");
         builder.environment().put("JAVA_OPTS_APPEND", (System.getenv().getOrDefault("JAVA_OPTS_APPEND", "")
                 + " -XX:-UseDynamicNumberOfCompilerThreads").trim()); // see Server.jitTicks
         Process process = builder.start();
-        URI base = URI.create("http://localhost:" + port + "/realms/dpop-demo/");
+        URI base = URI.create("http://localhost:" + port + "/realms/" + REALM + "/");
+        URI offRealmToken = pluginJar == null ? null
+                : URI.create("http://localhost:" + port + "/realms/" + OFF_REALM + "/protocol/openid-connect/token");
         HttpClient probe = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
         while (System.nanoTime() < deadline) {
@@ -486,7 +518,7 @@ public final class TokenEndpointLoad {
                 if (probe.send(HttpRequest.newBuilder(base.resolve(".well-known/openid-configuration")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     System.out.println(name + " Keycloak ready on port " + port + " (pid " + process.pid() + ")");
-                    return new Server(name, process, base.resolve("protocol/openid-connect/token"), home);
+                    return new Server(name, process, base.resolve("protocol/openid-connect/token"), offRealmToken, home);
                 }
             } catch (IOException e) {
                 // not listening yet

@@ -50,6 +50,9 @@ public final class DPoPGrantTypes {
 
         @Override
         public Response process(Context context) {
+            if (!DPoPPolicyProvider.inForce(session, session.getContext().getRealm())) {
+                return builtIn.process(context);
+            }
             ClientProofCheck.Refusal refusal = ClientProofCheck.refusal(session, context.getClient());
             if (refusal != null) {
                 DPoPMetrics.rejected(DPoPMetrics.Endpoint.TOKEN, refusal.reason());

@@ -3,6 +3,7 @@ package io.github.keycloakdpop.provider;
 import io.github.keycloakdpop.core.DPoPNonces;
 import io.github.keycloakdpop.core.ProofPolicy;
 import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.provider.Provider;
 
@@ -15,6 +16,19 @@ public interface DPoPPolicyProvider extends Provider {
     String CLIENT_NONCE = "dpop.nonce.required";
 
     ProofPolicy proofPolicy(RealmModel realm);
+
+    /**
+     * False for a realm the plugin leaves to Keycloak's built-in DPoP alone: no gate, no nonce, no response policy, no
+     * error translation there (a realm-by-realm rollout; the baseline of the load benchmark, in the same server).
+     */
+    default boolean appliesTo(RealmModel realm) {
+        return true;
+    }
+
+    /** Whether the plugin acts on this request: a realm is known and the plugin applies to it. */
+    static boolean inForce(KeycloakSession session, RealmModel realm) {
+        return realm != null && session.getProvider(DPoPPolicyProvider.class).appliesTo(realm);
+    }
 
     /** @param client the authenticated client, or null where Keycloak does not authenticate one */
     boolean nonceRequired(RealmModel realm, ClientModel client);

@@ -45,6 +45,8 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
     private String nonceMode = "clients";
     private DPoPNonces nonces;
     private String resourceNonceMode = "off";
+    /** Realms left to Keycloak's built-in DPoP alone ({@code off-realms}). */
+    private Set<String> offRealms = Set.of();
 
     @Override
     public String getId() {
@@ -57,6 +59,11 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
             @Override
             public ProofPolicy proofPolicy(RealmModel realm) {
                 return RealmWidePolicy.of(realm, policy);
+            }
+
+            @Override
+            public boolean appliesTo(RealmModel realm) {
+                return offRealms.isEmpty() || !offRealms.contains(realm.getName());
             }
 
             @Override
@@ -105,6 +112,12 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
         nonceMode = checkNonceMode(config.get("nonce", "clients"));
         nonces = new DPoPNonces(Duration.ofSeconds(config.getInt("nonce-step", 60)), KeycloakClock.INSTANCE);
         resourceNonceMode = checkResourceNonceMode(config.get("resource-nonce", "off"));
+        offRealms = offRealms(config.get("off-realms", ""));
+    }
+
+    static Set<String> offRealms(String list) {
+        return Arrays.stream(list.split(",")).map(String::trim).filter(name -> !name.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     static String checkResourceNonceMode(String mode) {
@@ -133,6 +146,10 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        if (!offRealms.isEmpty()) {
+            LOG.warnf("keycloak-dpop is off in realms %s (off-realms): Keycloak's built-in DPoP alone applies there",
+                    new TreeSet<>(offRealms));
+        }
         if (!Profile.isFeatureEnabled(Profile.Feature.DPOP)) {
             LOG.error("keycloak-dpop: Keycloak's 'dpop' feature is disabled, so Keycloak binds no token to a key. "
                     + "keycloak-dpop fails closed: every token request of a client with 'Require DPoP bound tokens' "
@@ -165,6 +182,7 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
         info.put("clock-skew", current.clockSkew().toSeconds() + "s");
         info.put("nonce", nonceMode);
         info.put("resource-nonce", resourceNonceMode);
+        info.put("off-realms", String.join(",", new TreeSet<>(offRealms)));
         return info;
     }
 

@@ -28,7 +28,7 @@ public class DiscoveryMetadata implements ContainerResponseFilter {
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
         RealmModel realm = session.getContext().getRealm();
         if (response.getEntity() instanceof OIDCConfigurationRepresentation metadata
-                && metadata.getDpopSigningAlgValuesSupported() != null && realm != null) {
+                && metadata.getDpopSigningAlgValuesSupported() != null && DPoPPolicyProvider.inForce(session, realm)) {
             metadata.setDpopSigningAlgValuesSupported(new ArrayList<>(new TreeSet<>(
                     session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm).allowedAlgorithms())));
         }

@@ -40,7 +40,8 @@ public class KeycloakErrorTranslator implements ContainerResponseFilter {
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
         if (response.getStatus() != 400 || !(response.getEntity() instanceof OAuth2ErrorRepresentation error)
                 || error.getErrorDescription() == null
-                || !ProofGate.isProofEndpoint(request.getUriInfo().getPathSegments())) {
+                || !ProofGate.isProofEndpoint(request.getUriInfo().getPathSegments())
+                || !DPoPPolicyProvider.inForce(session, session.getContext().getRealm())) {
             return;
         }
         if ("invalid_grant".equals(error.getError())

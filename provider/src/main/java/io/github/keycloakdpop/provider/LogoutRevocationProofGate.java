@@ -43,7 +43,7 @@ public class LogoutRevocationProofGate implements ContainerRequestFilter {
     public void filter(ContainerRequestContext request) {
         String endpoint = "POST".equals(request.getMethod()) ? endpoint(request.getUriInfo().getPathSegments()) : null;
         RealmModel realm = session.getContext().getRealm();
-        if (endpoint == null || realm == null) {
+        if (endpoint == null || !DPoPPolicyProvider.inForce(session, realm)) {
             return;
         }
         List<String> dpop = request.getHeaders().get("DPoP");

@@ -23,7 +23,8 @@ public class ParNonceFilter implements ContainerResponseFilter {
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
-        if (response.getStatus() != 201 || !ProofGate.isPar(request.getUriInfo().getPathSegments())) {
+        if (response.getStatus() != 201 || !ProofGate.isPar(request.getUriInfo().getPathSegments())
+                || !DPoPPolicyProvider.inForce(session, session.getContext().getRealm())) {
             return;
         }
         ClientProofCheck.Refusal refusal = ClientProofCheck.refusal(session, session.getContext().getClient());

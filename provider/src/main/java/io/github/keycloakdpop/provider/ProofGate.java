@@ -62,8 +62,8 @@ public class ProofGate implements ContainerRequestFilter {
             return; // whether this client needed a proof is decided once it is authenticated
         }
         RealmModel realm = session.getContext().getRealm();
-        if (realm == null) {
-            return; // unknown realm: Keycloak answers 404 itself
+        if (!DPoPPolicyProvider.inForce(session, realm)) {
+            return; // unknown realm (Keycloak answers 404 itself), or one left to Keycloak's built-in DPoP
         }
         try {
             boolean keycloakRecordsUse = Profile.isFeatureEnabled(Profile.Feature.DPOP);

@@ -51,8 +51,8 @@ public class ResourceChallenges implements ContainerResponseFilter {
         }
         RealmModel realm = session.getContext().getRealm();
         int status = response.getStatus();
-        if ((status != 401 && status != 500) || realm == null || session.getAttribute(ResourceEndpoints.REFUSED) != null
-                || !ResourceEndpoints.isResource(request)) {
+        if ((status != 401 && status != 500) || session.getAttribute(ResourceEndpoints.REFUSED) != null
+                || !ResourceEndpoints.isResource(request) || !DPoPPolicyProvider.inForce(session, realm)) {
             return;
         }
         DPoPResourceCheck check = ResourceEndpoints.check(session, realm);

@@ -38,7 +38,8 @@ public class ResourceProofGate implements ContainerRequestFilter {
     public void filter(ContainerRequestContext request) {
         List<String> authorization = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
         RealmModel realm = session.getContext().getRealm();
-        if (authorization == null || authorization.isEmpty() || realm == null || !ResourceEndpoints.isResource(request)) {
+        if (authorization == null || authorization.isEmpty() || !ResourceEndpoints.isResource(request)
+                || !DPoPPolicyProvider.inForce(session, realm)) {
             return;
         }
         session.setAttribute(ResourceEndpoints.CHECKED, Boolean.TRUE);

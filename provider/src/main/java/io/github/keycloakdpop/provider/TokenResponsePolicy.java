@@ -61,6 +61,9 @@ public class TokenResponsePolicy implements ContainerResponseFilter {
             return;
         }
         RealmModel realm = session.getContext().getRealm();
+        if (!DPoPPolicyProvider.inForce(session, realm)) {
+            return;
+        }
         IssuedClaims accessToken = IssuedClaims.of(tokens.getToken());
         String issuedFor = accessToken == null ? null : accessToken.azp();
         ClientModel client = realm == null || issuedFor == null ? null : realm.getClientByClientId(issuedFor);

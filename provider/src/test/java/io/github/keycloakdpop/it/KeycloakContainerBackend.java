@@ -30,6 +30,7 @@ final class KeycloakContainerBackend {
                 .withEnv("KC_SPI_DPOP_POLICY__DEFAULT__MAX_AGE", disabledFeatures.isEmpty() ? "10" : "5")
                 .withEnv("KC_SPI_DPOP_POLICY__DEFAULT__NONCE_STEP", String.valueOf(KeycloakServer.NONCE_STEP_SECONDS))
                 .withEnv("KC_SPI_DPOP_POLICY__DEFAULT__ALGORITHMS", String.join(",", KeycloakServer.ALGORITHMS))
+                .withEnv("KC_SPI_DPOP_POLICY__DEFAULT__OFF_REALMS", KeycloakServer.OFF_REALM)
                 .withEnv("KC_SPI_CIBA_AUTH_CHANNEL__CIBA_HTTP_AUTH_CHANNEL__HTTP_AUTHENTICATION_CHANNEL_URI",
                         cibaFromContainer);
         if (plugin) {

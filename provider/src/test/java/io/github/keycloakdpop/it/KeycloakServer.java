@@ -27,6 +27,8 @@ public final class KeycloakServer {
 
     public static final String REALM = "dpop-demo";
     public static final int NONCE_STEP_SECONDS = 3;
+    /** A realm the plugin leaves to Keycloak's built-in DPoP (off-realms); {@link OffRealmIT} creates it. */
+    public static final String OFF_REALM = "dpop-off";
     /** The proof algorithms the test servers accept (Keycloak could verify more: RS384, RS512, PS384, PS512). */
     public static final List<String> ALGORITHMS = List.of("ES256", "ES384", "ES512", "EdDSA", "PS256", "RS256");
     private static KeycloakServer instance;
@@ -113,6 +115,7 @@ public final class KeycloakServer {
                     "--spi-dpop-policy--default--nonce-step=" + NONCE_STEP_SECONDS,
                     // A narrower list than Keycloak can verify, so that DiscoveryIT sees the policy at work.
                     "--spi-dpop-policy--default--algorithms=" + String.join(",", ALGORITHMS),
+                    "--spi-dpop-policy--default--off-realms=" + OFF_REALM,
                     "--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri=" + ciba.uri()));
             command.addAll(options);
             ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile())
