@@ -211,8 +211,11 @@ public final class TokenEndpointLoad {
     private void run(int run, List<Mode> modes, List<Integer> concurrency, int requests, int rounds, int warmup,
                      List<Round> results) throws Exception {
         for (int c : concurrency) {
-            for (Mode mode : modes) {
-                round(run, mode, c, warmup); // warm-up (JIT, caches), not recorded
+            // warm-up (JIT, caches), not recorded; in rounds of at most REQUESTS, whose proofs stay fresh
+            for (int done = 0; done < warmup; done += requests) {
+                for (Mode mode : modes) {
+                    round(run, mode, c, Math.min(requests, warmup - done));
+                }
             }
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < modes.size(); i++) {
