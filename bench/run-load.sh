@@ -2,7 +2,8 @@
 # Token-endpoint load: Keycloak 26.7.3 plain vs with the plugin, Bearer vs DPoP (ES256, RS256), client_credentials.
 # Headline: server CPU per request from /proc/<pid>/stat. Keycloak runs on JDK 17, then on JDK 25; each run starts
 # two Keycloak servers (plain, plugin) from the distribution Maven unpacks, alternates the modes round by round and
-# writes bench/results/<UTC date>-load/load-jdkNN.md.
+# writes bench/results/<UTC date>-load/load-jdkNN.md. The plugin's server also has a twin of the demo realm that the
+# plugin is off for (off-realms): built-in DPoP alone in the same JVM, the baseline of the plugin's cost.
 #
 #   bench/run-load.sh                       5 rounds × 3000 requests per mode, concurrency 16 then 4
 #   REQUESTS=1000 ROUNDS=2 bench/run-load.sh   a quick look
@@ -12,7 +13,7 @@
 # (requests per mode before measuring), JDKS (e.g. "17 25"), RUNS (fresh starts per JDK, default 1), MODES (a regex
 # on the mode names, e.g. 'RS256'), OTHER_JAR and OTHER_LABEL (a third server with another plugin jar, e.g. an
 # earlier build, default the plugin without ProofSignatures; OTHER_JAR=none for two servers). A round of REQUESTS
-# must take under 20 s: its proofs are signed before it starts.
+# must take under 20 s: its proofs are signed before it starts (the warm-up runs in rounds of REQUESTS too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

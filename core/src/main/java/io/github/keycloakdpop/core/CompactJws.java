@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,19 +27,23 @@ import com.fasterxml.jackson.core.StreamReadFeature;
  */
 record CompactJws(byte[] header, byte[] claims, byte[] signature, byte[] signingInput, String serialization) {
 
-    /** Three segments, each non-empty and base64url without padding. */
+    /**
+     * Three segments, each non-empty and base64url without padding. The proof's characters are copied to bytes once
+     * and the segments decoded from there: a token request pays for every copy (a load-run allocation profile).
+     */
     static CompactJws parse(String proof) throws DPoPProofException {
         int first = proof.indexOf('.');
         int second = first < 0 ? -1 : proof.indexOf('.', first + 1);
         if (second < 0 || proof.indexOf('.', second + 1) >= 0) {
             throw new DPoPProofException("DPoP proof is not a compact JWS");
         }
-        byte[] header = segment(proof.substring(0, first));
-        byte[] claims = segment(proof.substring(first + 1, second));
-        byte[] signature = segment(proof.substring(second + 1));
-        // Every character is base64url here, so the string's characters are its ASCII bytes.
-        return new CompactJws(header, claims, signature, proof.substring(0, second).getBytes(StandardCharsets.US_ASCII),
-                proof);
+        // A character outside ISO-8859-1 becomes '?', which no segment decodes: the proof is still refused.
+        byte[] bytes = proof.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] header = segment(bytes, 0, first);
+        byte[] claims = segment(bytes, first + 1, second);
+        byte[] signature = segment(bytes, second + 1, bytes.length);
+        // Every character before the second dot is base64url or that dot: these are its ASCII bytes.
+        return new CompactJws(header, claims, signature, Arrays.copyOf(bytes, second), proof);
     }
 
     /** RFC 8259 only (no comments, leading zeros, trailing commas...), and a member name at most once per object. */
@@ -46,8 +51,7 @@ record CompactJws(byte[] header, byte[] claims, byte[] signature, byte[] signing
 
     /** A decoded segment as a UTF-8 JSON object, duplicate member names refused; else {@code failure}. */
     static Map<String, Object> jsonObject(byte[] segment, String failure) throws DPoPProofException {
-        // newDecoder() reports malformed UTF-8 instead of silently replacing it.
-        try (JsonParser parser = JSON.createParser(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(segment)).toString())) {
+        try (JsonParser parser = parser(segment)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new DPoPProofException(failure);
             }
@@ -59,6 +63,20 @@ record CompactJws(byte[] header, byte[] claims, byte[] signature, byte[] signing
         } catch (IOException | RuntimeException e) { // malformed UTF-8 or JSON
             throw new DPoPProofException(failure);
         }
+    }
+
+    /**
+     * ASCII without NUL, as proofs nearly always are, goes to Jackson as bytes: no byte can make Jackson guess UTF-16
+     * or UTF-32 (it looks for zero bytes) or skip a BOM. Anything else is first decoded by the JDK's strict decoder,
+     * which reports malformed UTF-8 (overlong forms, encoded surrogates...) instead of replacing it.
+     */
+    private static JsonParser parser(byte[] segment) throws IOException {
+        for (byte b : segment) {
+            if (b <= 0) {
+                return JSON.createParser(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(segment)).toString());
+            }
+        }
+        return JSON.createParser(segment);
     }
 
     /*
@@ -101,21 +119,37 @@ record CompactJws(byte[] header, byte[] claims, byte[] signature, byte[] signing
      * padding, which is refused here.
      */
     static byte[] base64url(String s) {
-        if (s.indexOf('=') >= 0) {
-            return null;
-        }
+        return s.indexOf('=') >= 0 ? null : decode(ByteBuffer.wrap(s.getBytes(StandardCharsets.ISO_8859_1)));
+    }
+
+    private static byte[] decode(ByteBuffer encoded) {
         try {
-            return Base64.getUrlDecoder().decode(s);
+            ByteBuffer decoded = Base64.getUrlDecoder().decode(encoded);
+            return decoded.remaining() == decoded.capacity() ? decoded.array()
+                    : Arrays.copyOf(decoded.array(), decoded.remaining());
         } catch (IllegalArgumentException e) {
             return null;
         }
     }
 
-    private static byte[] segment(String s) throws DPoPProofException {
-        byte[] decoded = s.isEmpty() ? null : base64url(s);
+    /** {@code bytes[from, to)}, non-empty unpadded base64url, decoded. */
+    private static byte[] segment(byte[] bytes, int from, int to) throws DPoPProofException {
+        byte[] decoded = null;
+        if (from < to && !contains(bytes, from, to, (byte) '=')) {
+            decoded = decode(ByteBuffer.wrap(bytes, from, to - from));
+        }
         if (decoded == null) {
             throw new DPoPProofException("DPoP proof is not a compact JWS");
         }
         return decoded;
+    }
+
+    private static boolean contains(byte[] bytes, int from, int to, byte b) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] == b) {
+                return true;
+            }
+        }
+        return false;
     }
 }

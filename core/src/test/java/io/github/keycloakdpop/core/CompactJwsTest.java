@@ -92,6 +92,38 @@ class CompactJwsTest {
         assertThrows(DPoPProofException.class, () -> CompactJws.jsonObject(overlong, "no"));
     }
 
+    /** ASCII goes to Jackson as bytes (CompactJws.parser): zero bytes must not make it read UTF-16 or UTF-32. */
+    @Test
+    void refusesOtherEncodingsAndNulBytes() {
+        String json = "{\"a\":1}";
+        for (java.nio.charset.Charset charset : new java.nio.charset.Charset[] {StandardCharsets.UTF_16BE,
+                StandardCharsets.UTF_16LE, java.nio.charset.Charset.forName("UTF-32BE"),
+                java.nio.charset.Charset.forName("UTF-32LE")}) {
+            assertThrows(DPoPProofException.class, () -> CompactJws.jsonObject(json.getBytes(charset), "no"),
+                    charset.name());
+        }
+        assertThrows(DPoPProofException.class, () -> parse("\0" + json));
+        assertThrows(DPoPProofException.class, () -> parse(json + "\0"));
+        assertThrows(DPoPProofException.class, () -> parse("{\"a\":\"\0\"}"));
+    }
+
+    @Test
+    void splitsAndDecodesTheThreeSegments() throws DPoPProofException {
+        String header = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"h\":1}".getBytes(StandardCharsets.US_ASCII));
+        String claims = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"c\":22}".getBytes(StandardCharsets.US_ASCII));
+        String proof = header + "." + claims + ".AQID";
+        CompactJws jws = CompactJws.parse(proof);
+        assertArrayEquals("{\"h\":1}".getBytes(StandardCharsets.US_ASCII), jws.header());
+        assertArrayEquals("{\"c\":22}".getBytes(StandardCharsets.US_ASCII), jws.claims());
+        assertArrayEquals(new byte[] {1, 2, 3}, jws.signature());
+        assertArrayEquals((header + "." + claims).getBytes(StandardCharsets.US_ASCII), jws.signingInput());
+        for (String bad : new String[] {header + "." + claims, header + "." + claims + ".", "." + claims + ".AQID",
+                header + ".." + "AQID", header + "." + claims + ".AQ==", header + "=." + claims + ".AQID",
+                header + "." + claims + ".AQID.x", header + "." + claims + ".AQ\u0100D", header + "." + claims + ".A"}) {
+            assertThrows(DPoPProofException.class, () -> CompactJws.parse(bad), bad);
+        }
+    }
+
     private static Map<String, Object> parse(String json) throws DPoPProofException {
         return CompactJws.jsonObject(json.getBytes(StandardCharsets.UTF_8), "not JSON");
     }

@@ -62,12 +62,13 @@ public class ProofGate implements ContainerRequestFilter {
             return; // whether this client needed a proof is decided once it is authenticated
         }
         RealmModel realm = session.getContext().getRealm();
-        if (!DPoPPolicyProvider.inForce(session, realm)) {
+        DPoPPolicyProvider policy = session.getProvider(DPoPPolicyProvider.class);
+        if (realm == null || !policy.appliesTo(realm)) {
             return; // unknown realm (Keycloak answers 404 itself), or one left to Keycloak's built-in DPoP
         }
         try {
             boolean keycloakRecordsUse = Profile.isFeatureEnabled(Profile.Feature.DPOP);
-            VerifiedProof proof = verifier(session, realm, keycloakRecordsUse ? RECORDED_BY_KEYCLOAK : singleUse(session))
+            VerifiedProof proof = verifier(policy.proofPolicy(realm), keycloakRecordsUse ? RECORDED_BY_KEYCLOAK : singleUse(session))
                     .verify(new ProofRequest(dpop, request.getMethod(), session.getContext().getUri().getAbsolutePath(),
                             null, realm.getName()));
             if (keycloakRecordsUse && usedBefore(session, proof)) {
@@ -90,7 +91,7 @@ public class ProofGate implements ContainerRequestFilter {
 
     /** The realm's proof verifier for this request: its policy, Keycloak's clock and single-use store, shared keys. */
     static DPoPProofVerifier verifier(KeycloakSession session, RealmModel realm) {
-        return verifier(session, realm, singleUse(session));
+        return verifier(session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm), singleUse(session));
     }
 
     /** The plugin's own single-use entries, in Keycloak's single-use store (cluster-wide). */
@@ -118,8 +119,7 @@ public class ProofGate implements ContainerRequestFilter {
         return session.singleUseObjects().contains(HexFormat.of().formatHex(HashUtils.hash("SHA1", entry)));
     }
 
-    static DPoPProofVerifier verifier(KeycloakSession session, RealmModel realm, ReplayGuard replayGuard) {
-        ProofPolicy policy = session.getProvider(DPoPPolicyProvider.class).proofPolicy(realm);
+    static DPoPProofVerifier verifier(ProofPolicy policy, ReplayGuard replayGuard) {
         return FAST_PATH ? new DPoPProofVerifier(policy, KeycloakClock.INSTANCE, replayGuard, KEYS)
                 : DPoPProofVerifier.reference(policy, KeycloakClock.INSTANCE, replayGuard);
     }
