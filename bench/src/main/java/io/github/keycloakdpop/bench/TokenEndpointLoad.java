@@ -173,7 +173,7 @@ public final class TokenEndpointLoad {
                 }
             }
         }
-        String table = table(modeNames, bases, concurrency, results, runs, javaHome);
+        String table = table(modeNames, bases, concurrency, results, runs, warmup, javaHome);
         System.out.println(table);
         Files.writeString(out, table);
         System.exit(0); // the HTTP client's threads would keep the JVM alive
@@ -370,7 +370,7 @@ public final class TokenEndpointLoad {
     }
 
     private static String table(List<String> modes, Map<String, List<String>> bases, List<Integer> concurrency,
-                                List<Round> results, int runs, Path javaHome) {
+                                List<Round> results, int runs, int warmup, Path javaHome) {
         StringBuilder out = new StringBuilder();
         out.append("Keycloak on ").append(javaVersion(javaHome)).append("; load generator on ")
                 .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
@@ -400,7 +400,8 @@ public final class TokenEndpointLoad {
             out.append('\n');
         }
         out.append(results.size()).append(" measured rounds of ").append(results.get(0).requests)
-                .append(" requests each, modes alternating (order rotated every round), after one warm-up round per mode")
+                .append(" requests each, modes alternating (order rotated every round), after ").append(warmup)
+                .append(" warm-up requests per mode and concurrency")
                 .append(runs > 1 ? " at each start.\n" : ".\n");
         return out.toString();
     }
