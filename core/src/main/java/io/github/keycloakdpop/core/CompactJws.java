@@ -119,12 +119,17 @@ record CompactJws(byte[] header, byte[] claims, byte[] signature, byte[] signing
      * padding, which is refused here.
      */
     static byte[] base64url(String s) {
-        return s.indexOf('=') >= 0 ? null : decode(ByteBuffer.wrap(s.getBytes(StandardCharsets.ISO_8859_1)));
+        byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1); // any other character becomes '?', refused
+        return base64url(bytes, 0, bytes.length);
     }
 
-    private static byte[] decode(ByteBuffer encoded) {
+    /** {@code bytes[from, to)} as unpadded base64url, decoded; null if it is not. */
+    private static byte[] base64url(byte[] bytes, int from, int to) {
+        if (contains(bytes, from, to, (byte) '=')) {
+            return null;
+        }
         try {
-            ByteBuffer decoded = Base64.getUrlDecoder().decode(encoded);
+            ByteBuffer decoded = Base64.getUrlDecoder().decode(ByteBuffer.wrap(bytes, from, to - from));
             return decoded.remaining() == decoded.capacity() ? decoded.array()
                     : Arrays.copyOf(decoded.array(), decoded.remaining());
         } catch (IllegalArgumentException e) {
@@ -134,10 +139,7 @@ record CompactJws(byte[] header, byte[] claims, byte[] signature, byte[] signing
 
     /** {@code bytes[from, to)}, non-empty unpadded base64url, decoded. */
     private static byte[] segment(byte[] bytes, int from, int to) throws DPoPProofException {
-        byte[] decoded = null;
-        if (from < to && !contains(bytes, from, to, (byte) '=')) {
-            decoded = decode(ByteBuffer.wrap(bytes, from, to - from));
-        }
+        byte[] decoded = from < to ? base64url(bytes, from, to) : null;
         if (decoded == null) {
             throw new DPoPProofException("DPoP proof is not a compact JWS");
         }

@@ -63,7 +63,7 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
 
             @Override
             public boolean appliesTo(RealmModel realm) {
-                return offRealms.isEmpty() || !offRealms.contains(realm.getName());
+                return !offRealms.contains(realm.getName());
             }
 
             @Override
