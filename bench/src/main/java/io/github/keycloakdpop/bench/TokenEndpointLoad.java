@@ -53,7 +53,7 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  * key per simulated client, kept across rounds as a real client keeps its key.
  *
  * <pre>java -cp benchmarks.jar io.github.keycloakdpop.bench.TokenEndpointLoad KC_HOME PLUGIN_JAR REALM_JSON JAVA_HOME
- *      OUT_FILE [requests=3000] [rounds=5] [concurrency=16,4] [algs=ES256,RS256] [warm-up requests per mode=3000]</pre>
+ *      OUT_FILE [requests=500] [rounds=40] [concurrency=16,4] [algs=ES256,RS256] [warm-up requests per mode=3000]</pre>
  */
 public final class TokenEndpointLoad {
 
@@ -136,8 +136,8 @@ public final class TokenEndpointLoad {
         Path realm = Path.of(args[2]);
         Path javaHome = Path.of(args[3]);
         Path out = Path.of(args[4]);
-        int requests = args.length > 5 ? Integer.parseInt(args[5]) : 3000;
-        int rounds = args.length > 6 ? Integer.parseInt(args[6]) : 5;
+        int requests = args.length > 5 ? Integer.parseInt(args[5]) : 500;
+        int rounds = args.length > 6 ? Integer.parseInt(args[6]) : 40;
         List<Integer> concurrency = Stream.of((args.length > 7 ? args[7] : "16,4").split(",")).map(Integer::valueOf).toList();
         List<String> algs = List.of((args.length > 8 ? args[8] : "ES256,RS256").split(","));
         int warmup = args.length > 9 ? Integer.parseInt(args[9]) : 3000;

@@ -142,6 +142,9 @@ public final class DPoPProofVerifier {
      */
     private void firstUse(ProofRequest request, String requestHtu, String jti, BigDecimal iat, BigDecimal now)
             throws DPoPProofException {
+        if (replayGuard == ReplayGuard.RECORDED_BY_CALLER) {
+            return;
+        }
         String jtiHash = Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(AccessTokenHash.sha256(jti.getBytes(StandardCharsets.UTF_8)));
         String key = "dpop-jti:" + request.replayScope() + ":" + requestHtu + ":" + jtiHash;

@@ -8,4 +8,11 @@ public interface ReplayGuard {
      *         false if it was already used.
      */
     boolean firstUse(String key, long ttlSeconds);
+
+    /**
+     * For a caller that records single use itself, with a key of its own (Keycloak's token endpoint, whose built-in
+     * check records every proof after the plugin): the verifier then skips the replay step and does not even build
+     * its key, which would cost a hash and a few strings per proof for nothing.
+     */
+    ReplayGuard RECORDED_BY_CALLER = (key, ttlSeconds) -> true;
 }

@@ -651,6 +651,17 @@ class DPoPProofVerifierTest {
             assertEquals("DPoP proof is malformed", reject(broken, request(Proofs.nimbus(P256, JWSAlgorithm.ES256))));
         }
 
+        @Test
+        void callerThatRecordsUseItselfGetsTheSameProofAcceptedTwice() throws Exception {
+            BothPaths callerRecords = new BothPaths(ProofPolicy.defaults(), Proofs.CLOCK, ReplayGuard.RECORDED_BY_CALLER,
+                    ReplayGuard.RECORDED_BY_CALLER, KEYS);
+            String proof = Proofs.nimbus(P256, JWSAlgorithm.ES256);
+            VerifiedProof first = callerRecords.verify(request(proof));
+            assertEquals(first, callerRecords.verify(request(proof)));
+            assertEquals("DPoP proof signature is invalid",
+                    reject(callerRecords, request(proof.substring(0, proof.length() - 4) + "AAAA")));
+        }
+
         private long ttlFor(Number iat) throws Exception {
             guard.ttls.clear();
             verifier.verify(request(withClaim("iat", iat)));

@@ -60,7 +60,7 @@ public class KeycloakErrorTranslator implements ContainerResponseFilter {
                 session.getContext().getHttpRequest().getDecodedFormParameters().getFirst("grant_type"),
                 client != null && OIDCAdvancedConfigWrapper.fromClientModel(client).isUseDPoP());
         if (KEYCLOAK_REPLAY.equals(error.getErrorDescription())) {
-            // the loser of two requests racing with one proof (ProofGate.RECORDED_BY_KEYCLOAK)
+            // the loser of two requests racing with one proof (the gate leaves recording to Keycloak: ReplayGuard.RECORDED_BY_CALLER)
             DPoPMetrics.rejected(ProofGate.isPar(request.getUriInfo().getPathSegments()) ? DPoPMetrics.Endpoint.PAR
                     : DPoPMetrics.Endpoint.TOKEN, DPoPProofException.Reason.REPLAY);
         }

@@ -67,8 +67,13 @@ public class ProofGate implements ContainerRequestFilter {
             return; // unknown realm (Keycloak answers 404 itself), or one left to Keycloak's built-in DPoP
         }
         try {
+            // With its dpop feature on, Keycloak's own re-check (after client authentication) records every proof it
+            // accepts in the same single-use store (RFC 9449 §11.1): a second entry of the plugin's would be a second
+            // store write per request, replicated in a cluster, for nothing. The gate reads Keycloak's entry instead
+            // (usedBefore), so a replay is still refused before client authentication; of two requests racing with
+            // one proof, Keycloak's insert serves one and KeycloakErrorTranslator answers the other.
             boolean keycloakRecordsUse = Profile.isFeatureEnabled(Profile.Feature.DPOP);
-            VerifiedProof proof = verifier(policy.proofPolicy(realm), keycloakRecordsUse ? RECORDED_BY_KEYCLOAK : singleUse(session))
+            VerifiedProof proof = verifier(policy.proofPolicy(realm), keycloakRecordsUse ? ReplayGuard.RECORDED_BY_CALLER : singleUse(session))
                     .verify(new ProofRequest(dpop, request.getMethod(), session.getContext().getUri().getAbsolutePath(),
                             null, realm.getName()));
             if (keycloakRecordsUse && usedBefore(session, proof)) {
@@ -98,16 +103,6 @@ public class ProofGate implements ContainerRequestFilter {
     private static ReplayGuard singleUse(KeycloakSession session) {
         return (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl);
     }
-
-    /**
-     * At the token and PAR endpoints Keycloak's own re-check, after client authentication, records every proof it
-     * accepts in the same single-use store (RFC 9449 §11.1); a second entry of the plugin's own would be a second
-     * store write per request, replicated in a cluster, for nothing. The gate reads Keycloak's entry instead
-     * ({@link #usedBefore}), so a replay is still refused here, before client authentication; of two requests racing
-     * with one proof, Keycloak's insert serves one and refuses the other ({@link KeycloakErrorTranslator} gives that
-     * refusal the plugin's answer).
-     */
-    private static final ReplayGuard RECORDED_BY_KEYCLOAK = (key, ttl) -> true;
 
     /**
      * Whether Keycloak's re-check recorded this proof before: its entry is the hex SHA-1 of {@code jti}, a line feed
