@@ -20,8 +20,12 @@ public final class AccessTokenHash {
     }
 
     static byte[] sha256(byte[] input) {
+        return sha256().digest(input);
+    }
+
+    static MessageDigest sha256() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(input);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }

@@ -2,6 +2,7 @@ package io.github.keycloakdpop.core;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -16,6 +17,16 @@ public final class Thumbprints {
 
     private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
 
+    // the constant parts of the RFC 7638 input, see canonicalJson
+    private static final byte[] EC_CRV = ascii("{\"crv\":\"");
+    private static final byte[] EC_X = ascii("\",\"kty\":\"EC\",\"x\":\"");
+    private static final byte[] EC_Y = ascii("\",\"y\":\"");
+    private static final byte[] RSA_E = ascii("{\"e\":\"");
+    private static final byte[] RSA_N = ascii("\",\"kty\":\"RSA\",\"n\":\"");
+    private static final byte[] OKP_CRV = EC_CRV;
+    private static final byte[] OKP_X = ascii("\",\"kty\":\"OKP\",\"x\":\"");
+    private static final byte[] END = ascii("\"}");
+
     private Thumbprints() {
     }
 
@@ -26,7 +37,11 @@ public final class Thumbprints {
 
     /** The same thumbprint, from the checked members without building a key. */
     static String jkt(ProofJwk jwk) {
-        return BASE64URL.encodeToString(AccessTokenHash.sha256(canonicalJson(jwk).getBytes(StandardCharsets.US_ASCII)));
+        MessageDigest sha256 = AccessTokenHash.sha256();
+        for (byte[] piece : canonicalJson(jwk)) {
+            sha256.update(piece);
+        }
+        return BASE64URL.encodeToString(sha256.digest());
     }
 
     /**
@@ -87,20 +102,26 @@ public final class Thumbprints {
     }
 
     /**
-     * RFC 7638 §3.2: the required members only, in lexicographic order, no whitespace. Values are re-encoded from
-     * the decoded octets, so a member sent with non-zero padding bits still gives the key's one thumbprint; curve
-     * names come from a fixed set and base64url needs no JSON escaping, so the result is ASCII.
+     * RFC 7638 §3.2: the required members only, in lexicographic order, no whitespace, as ASCII pieces in order.
+     * Values are re-encoded from the decoded octets, so a member sent with non-zero padding bits still gives the key's
+     * one thumbprint; curve names come from a fixed set and base64url needs no JSON escaping. The digest takes the
+     * pieces one by one: no string of the whole is built (an RSA modulus alone is 342 characters, and the gate
+     * computes a thumbprint for every proof).
      */
-    static String canonicalJson(ProofJwk jwk) {
+    static byte[][] canonicalJson(ProofJwk jwk) {
         return switch (jwk.kty()) {
-            case "EC" -> "{\"crv\":\"" + jwk.crv() + "\",\"kty\":\"EC\",\"x\":\"" + b64(jwk.x()) + "\",\"y\":\"" + b64(jwk.y()) + "\"}";
-            case "RSA" -> "{\"e\":\"" + b64(jwk.e()) + "\",\"kty\":\"RSA\",\"n\":\"" + b64(jwk.n()) + "\"}";
-            case "OKP" -> "{\"crv\":\"" + jwk.crv() + "\",\"kty\":\"OKP\",\"x\":\"" + b64(jwk.x()) + "\"}";
+            case "EC" -> new byte[][] {EC_CRV, ascii(jwk.crv()), EC_X, b64(jwk.x()), EC_Y, b64(jwk.y()), END};
+            case "RSA" -> new byte[][] {RSA_E, b64(jwk.e()), RSA_N, b64(jwk.n()), END};
+            case "OKP" -> new byte[][] {OKP_CRV, ascii(jwk.crv()), OKP_X, b64(jwk.x()), END};
             default -> throw new IllegalArgumentException("unknown kty");
         };
     }
 
-    private static String b64(byte[] octets) {
-        return BASE64URL.encodeToString(octets);
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] b64(byte[] octets) {
+        return BASE64URL.encode(octets);
     }
 }
