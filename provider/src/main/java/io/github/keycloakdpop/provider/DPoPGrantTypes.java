@@ -1,5 +1,6 @@
 package io.github.keycloakdpop.provider;
 
+import io.github.keycloakdpop.core.DPoPProofException;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import java.util.Set;
@@ -52,6 +53,13 @@ public final class DPoPGrantTypes {
         public Response process(Context context) {
             if (!DPoPPolicyProvider.inForce(session, session.getContext().getRealm())) {
                 return builtIn.process(context);
+            }
+            if (!ProofHandOff.recordUse(session)) {
+                String replay = DPoPProofException.replay().description();
+                DPoPMetrics.rejected(DPoPMetrics.Endpoint.TOKEN, DPoPProofException.Reason.REPLAY);
+                context.getEvent().detail(Details.REASON, replay).error(OAuthErrors.INVALID_DPOP_PROOF);
+                throw new CorsErrorResponseException(context.getCors(), OAuthErrors.INVALID_DPOP_PROOF, replay,
+                        Response.Status.BAD_REQUEST);
             }
             ClientProofCheck.Refusal refusal = ClientProofCheck.refusal(session, context.getClient());
             if (refusal != null) {

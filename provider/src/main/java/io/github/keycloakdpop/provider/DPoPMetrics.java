@@ -44,6 +44,15 @@ final class DPoPMetrics {
                 .increment();
     }
 
+    /** Moves on most token requests with a proof, so it is made once (see {@link ProofHandOff}). */
+    private static final Counter HANDED_OFF = Counter.builder("keycloak.dpop.proofs.handed.off")
+            .description("DPoP proofs that Keycloak took from the plugin instead of checking them again")
+            .tag("endpoint", Endpoint.TOKEN.label()).register(Metrics.globalRegistry);
+
+    static void handedOff() {
+        HANDED_OFF.increment();
+    }
+
     static void rejected(Endpoint endpoint, DPoPProofException.Reason reason) {
         rejected(endpoint, reason.name().toLowerCase(java.util.Locale.ROOT));
         if (reason == DPoPProofException.Reason.REPLAY) {

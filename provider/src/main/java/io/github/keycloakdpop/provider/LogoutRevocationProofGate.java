@@ -17,7 +17,6 @@ import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.representations.AccessToken;
-import org.keycloak.representations.dpop.DPoP;
 import org.keycloak.services.util.DPoPUtil;
 
 /**
@@ -53,7 +52,7 @@ public class LogoutRevocationProofGate implements ContainerRequestFilter {
                         request.getMethod(), session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
                 session.setAttribute(ProofGate.VERIFIED_PROOF, proof);
                 ProofSignatures.remember(session, dpop.get(0), proof);
-                session.setAttribute(DPoPUtil.DPOP_SESSION_ATTRIBUTE, keycloakProof(proof));
+                session.setAttribute(DPoPUtil.DPOP_SESSION_ATTRIBUTE, ProofHandOff.keycloakProof(proof));
             } catch (DPoPProofException e) {
                 request.abortWith(OAuthErrors.badRequest(e.error(), e.description()));
                 return;
@@ -107,16 +106,5 @@ public class LogoutRevocationProofGate implements ContainerRequestFilter {
         }
         String last = path.get(4).getPath();
         return "logout".equals(last) || "revoke".equals(last) ? last : null;
-    }
-
-    /** What Keycloak's own proof check leaves in the session; its binding check reads only the thumbprint. */
-    private static DPoP keycloakProof(VerifiedProof proof) {
-        DPoP dpop = new DPoP();
-        dpop.id(proof.jti());
-        dpop.iat(proof.iat());
-        dpop.setHttpMethod(proof.htm());
-        dpop.setHttpUri(proof.htu());
-        dpop.setThumbprint(proof.jkt());
-        return dpop;
     }
 }

@@ -67,11 +67,14 @@ public class ProofGate implements ContainerRequestFilter {
             return; // unknown realm (Keycloak answers 404 itself), or one left to Keycloak's built-in DPoP
         }
         try {
-            // With its dpop feature on, Keycloak's own re-check (after client authentication) records every proof it
-            // accepts in the same single-use store (RFC 9449 §11.1): a second entry of the plugin's would be a second
-            // store write per request, replicated in a cluster, for nothing. The gate reads Keycloak's entry instead
-            // (usedBefore), so a replay is still refused before client authentication; of two requests racing with
-            // one proof, Keycloak's insert serves one and KeycloakErrorTranslator answers the other.
+            boolean par = isPar(request.getUriInfo().getPathSegments());
+            // With its dpop feature on, Keycloak records every proof it checks after client authentication in the
+            // single-use store (RFC 9449 §11.1), under its own key; at the token endpoint the gate hands the proof
+            // over (ProofHandOff), and the entry Keycloak would have made is made for it after client
+            // authentication. Either way a second entry of the plugin's would be a second store write, replicated
+            // in a cluster, for nothing: the gate reads that entry instead (usedBefore) and refuses a replay before
+            // client authentication. Of two requests racing with one proof, the insert serves one, and the other
+            // gets the same answer (NonceCheckedGrant, KeycloakErrorTranslator).
             boolean keycloakRecordsUse = Profile.isFeatureEnabled(Profile.Feature.DPOP);
             VerifiedProof proof = verifier(policy.proofPolicy(realm), keycloakRecordsUse ? ReplayGuard.RECORDED_BY_CALLER : singleUse(session))
                     .verify(new ProofRequest(dpop, request.getMethod(), session.getContext().getUri().getAbsolutePath(),
@@ -81,7 +84,10 @@ public class ProofGate implements ContainerRequestFilter {
             }
             session.setAttribute(VERIFIED_PROOF, proof);
             ProofSignatures.remember(session, dpop.get(0), proof);
-            DPoPMetrics.accepted(endpoint(request));
+            if (keycloakRecordsUse && !par) {
+                ProofHandOff.handOff(session, proof);
+            }
+            DPoPMetrics.accepted(par ? DPoPMetrics.Endpoint.PAR : DPoPMetrics.Endpoint.TOKEN);
         } catch (DPoPProofException e) {
             DPoPMetrics.rejected(endpoint(request), e.reason());
             RejectionEvents.emit(session, endpoint(request) == DPoPMetrics.Endpoint.PAR, e.error(), e.description(),
@@ -110,8 +116,13 @@ public class ProofGate implements ContainerRequestFilter {
      * as there). Should Keycloak change that key, this finds nothing and Keycloak's own insert still refuses the replay.
      */
     static boolean usedBefore(KeycloakSession session, VerifiedProof proof) {
+        return session.singleUseObjects().contains(keycloakReplayKey(proof));
+    }
+
+    /** The entry Keycloak's own check makes for a proof in its single-use store (see {@link #usedBefore}). */
+    static String keycloakReplayKey(VerifiedProof proof) {
         byte[] entry = (proof.jti() + "\n" + proof.htu()).getBytes(Charset.defaultCharset());
-        return session.singleUseObjects().contains(HexFormat.of().formatHex(HashUtils.hash("SHA1", entry)));
+        return HexFormat.of().formatHex(HashUtils.hash("SHA1", entry));
     }
 
     static DPoPProofVerifier verifier(ProofPolicy policy, ReplayGuard replayGuard) {

@@ -44,6 +44,27 @@ class MetricsIT {
                 List.of(proof));
     }
 
+    /**
+     * The gate hands a proof over to Keycloak instead of letting Keycloak check it again, except for a client flagged
+     * "DPoP bound access tokens" (service), whose proofs Keycloak's built-in check still demands and checks.
+     */
+    @Test
+    void proofsHandedOverToKeycloakAreCounted() {
+        String handedOff = "keycloak_dpop_proofs_handed_off_total";
+        double before = counter(handedOff, "endpoint=\"token\"");
+
+        Http.Response unflagged = Http.postForm(TOKEN, form("grant_type", "client_credentials"),
+                basic("legacy", "legacy-secret"), List.of(Proofs.proof(key, "POST", TOKEN)));
+        assertEquals(200, unflagged.status(), unflagged.toString());
+        assertEquals(before + 1, counter(handedOff, "endpoint=\"token\""));
+
+        Http.Response flagged = clientCredentials(Proofs.proof(key, "POST", TOKEN));
+        assertEquals(200, flagged.status(), flagged.toString());
+        assertEquals(before + 1, counter(handedOff, "endpoint=\"token\""));
+        assertEquals(Proofs.jkt(key), Tokens.cnfJkt(unflagged.string("access_token")));
+        assertEquals(Proofs.jkt(key), Tokens.cnfJkt(flagged.string("access_token")));
+    }
+
     @Test
     void acceptedRefusedAndReplayedProofsAreCounted() {
         double accepted = counter("keycloak_dpop_proofs_accepted_total", "endpoint=\"token\"");

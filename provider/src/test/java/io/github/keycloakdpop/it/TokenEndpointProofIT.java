@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * RFC 9449 §4.3 at the token and PAR endpoints, seen as a client sees it: every bad proof is answered
@@ -50,6 +51,15 @@ class TokenEndpointProofIT {
 
     static Http.Response clientCredentials(List<String> dpop) {
         return Http.postForm(TOKEN, form("grant_type", "client_credentials"), basic("service", "service-secret"), dpop);
+    }
+
+    /**
+     * client_credentials for {@code client} (secret: its id + "-secret"). {@code service} is flagged "DPoP bound access
+     * tokens", so Keycloak checks its proofs again after the plugin; {@code legacy} is not, so the gate hands its
+     * proofs over to Keycloak instead (ProofHandOff) and records their single use for it.
+     */
+    static Http.Response clientCredentials(String client, List<String> dpop) {
+        return Http.postForm(TOKEN, form("grant_type", "client_credentials"), basic(client, client + "-secret"), dpop);
     }
 
 
@@ -116,39 +126,44 @@ class TokenEndpointProofIT {
         assertTrue(response.string("error_description").contains("send it exactly as " + TOKEN), response.toString());
     }
 
-    @Test
-    void replayedProofIsRefused() {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"service", "legacy"})
+    void replayedProofIsRefused(String client) {
         String proof = Proofs.proof(KEY, "POST", TOKEN);
-        assertEquals(200, clientCredentials(List.of(proof)).status());
+        assertEquals(200, clientCredentials(client, List.of(proof)).status());
 
-        Http.Response replay = clientCredentials(List.of(proof));
+        Http.Response replay = clientCredentials(client, List.of(proof));
 
         assertInvalidProof(replay);
         assertTrue(replay.string("error_description").contains("already been used"), replay.toString());
     }
 
     /**
-     * The gate finds Keycloak's own single-use entry of the first request and refuses the replay itself, before
-     * client authentication: with a wrong client secret too, the answer is about the proof.
+     * The gate finds the single-use entry of the first request (Keycloak's own, or the one made for Keycloak when the
+     * proof was handed over) and refuses the replay itself, before client authentication: with a wrong client secret
+     * too, the answer is about the proof.
      */
-    @Test
-    void replayIsRefusedBeforeClientAuthentication() {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"service", "legacy"})
+    void replayIsRefusedBeforeClientAuthentication(String client) {
         String proof = Proofs.proof(KEY, "POST", TOKEN);
-        assertEquals(200, clientCredentials(List.of(proof)).status());
+        assertEquals(200, clientCredentials(client, List.of(proof)).status());
 
         Http.Response replay = Http.postForm(TOKEN, form("grant_type", "client_credentials"),
-                basic("service", "wrong-secret"), List.of(proof));
+                basic(client, "wrong-secret"), List.of(proof));
 
         assertInvalidProof(replay);
         assertTrue(replay.string("error_description").contains("already been used"), replay.toString());
     }
 
     /**
-     * Two requests with one proof at the same moment: both pass the gate, Keycloak's single-use insert serves one,
-     * and the other gets the plugin's replay answer, not Keycloak's {@code invalid_request}.
+     * Two requests with one proof at the same moment: both pass the gate, the single-use insert after client
+     * authentication (Keycloak's own, or the plugin's for a proof handed over) serves one, and the other gets the
+     * plugin's replay answer, not Keycloak's {@code invalid_request}.
      */
-    @Test
-    void proofSentTwiceAtTheSameMomentIsServedOnce() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"service", "legacy"})
+    void proofSentTwiceAtTheSameMomentIsServedOnce(String client) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             for (int i = 0; i < 30; i++) {
@@ -156,7 +171,7 @@ class TokenEndpointProofIT {
                 CyclicBarrier start = new CyclicBarrier(2);
                 Callable<Http.Response> send = () -> {
                     start.await();
-                    return clientCredentials(List.of(proof));
+                    return clientCredentials(client, List.of(proof));
                 };
                 Future<Http.Response> first = pool.submit(send);
                 Future<Http.Response> second = pool.submit(send);
@@ -175,14 +190,15 @@ class TokenEndpointProofIT {
      * A proof counts as used once Keycloak accepted it (RFC 9449 §11.1), as in Keycloak itself: one sent with a
      * request that failed client authentication was never accepted, and the client may still send it.
      */
-    @Test
-    void proofOfARequestRefusedAtClientAuthenticationIsNotUsedUp() {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"service", "legacy"})
+    void proofOfARequestRefusedAtClientAuthenticationIsNotUsedUp(String client) {
         String proof = Proofs.proof(KEY, "POST", TOKEN);
         Http.Response unauthenticated = Http.postForm(TOKEN, form("grant_type", "client_credentials"),
-                basic("service", "wrong-secret"), List.of(proof));
+                basic(client, "wrong-secret"), List.of(proof));
         assertEquals(401, unauthenticated.status(), unauthenticated.toString());
 
-        Http.Response response = clientCredentials(List.of(proof));
+        Http.Response response = clientCredentials(client, List.of(proof));
 
         assertEquals(200, response.status(), response.toString());
         assertEquals(Proofs.jkt(KEY), Tokens.cnfJkt(response.string("access_token")));

@@ -1,0 +1,205 @@
+package io.github.keycloakdpop.provider;
+
+import io.github.keycloakdpop.core.ProofPolicy;
+import io.github.keycloakdpop.core.VerifiedProof;
+import jakarta.ws.rs.core.Cookie;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedHashMap;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.UriInfo;
+import java.security.cert.X509Certificate;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.keycloak.OAuth2Constants;
+import org.keycloak.http.FormPartValue;
+import org.keycloak.http.HttpRequest;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.protocol.oidc.OIDCAdvancedConfigWrapper;
+import org.keycloak.representations.dpop.DPoP;
+import org.keycloak.services.util.DPoPUtil;
+
+/**
+ * Hands a proof the token endpoint's gate verified to Keycloak, so that Keycloak does not verify it a second time.
+ *
+ * <p>Keycloak 26.7.3 re-verifies every proof at the token endpoint ({@code DPoPUtil.handleDPoPHeader}, after client
+ * authentication), and no switch turns that off. It skips the check when the request has no {@code DPoP} header and
+ * the client is not flagged "DPoP bound access tokens"; its binding (the {@code dpop} protocol mapper, refresh-token
+ * and {@code dpop_jkt} checks) reads only the session's {@code dpop} attribute. So the gate puts the verified proof
+ * there, as Keycloak's own check would, and replaces Keycloak's view of the request (its
+ * {@link org.keycloak.models.KeycloakContext#setHttpRequest}, which Keycloak's brute-force protector uses the same way)
+ * with this one: the same request, whose {@code DPoP} header is not shown once Keycloak has authenticated a client
+ * that is not flagged. Everything else Keycloak reads is the original request.
+ *
+ * <p>The header stays visible, and Keycloak checks the proof as before, for a flagged client (its check demands a
+ * header), before client authentication, for grants that authenticate no client (UMA, pre-authorized code) and for
+ * CIBA, where Keycloak's DPoP executor demands the header. Where Keycloak does not check the proof, it does not
+ * record its single use either: {@link #recordUse} makes Keycloak's entry for it, at the point where Keycloak would
+ * have (after client authentication, so a proof sent with a wrong client secret is not used up, as in Keycloak).
+ */
+final class ProofHandOff implements HttpRequest {
+
+    private static final String CIBA = "urn:openid:params:grant-type:ciba";
+
+    private final HttpRequest request;
+    private final KeycloakSession session;
+    private final HttpHeaders headers;
+
+    private ProofHandOff(HttpRequest request, KeycloakSession session) {
+        this.request = request;
+        this.session = session;
+        this.headers = headersShown(request.getHttpHeaders());
+    }
+
+    /** Called by the token endpoint's gate once the proof passed every check and its single use is recorded. */
+    static void handOff(KeycloakSession session, VerifiedProof proof) {
+        session.setAttribute(DPoPUtil.DPOP_SESSION_ATTRIBUTE, keycloakProof(proof));
+        session.getContext().setHttpRequest(new ProofHandOff(session.getContext().getHttpRequest(), session));
+    }
+
+    /**
+     * For the token endpoint's grants, after client authentication: records the single use of a proof that Keycloak
+     * did not check itself, under Keycloak's own key, for as long as the proof could be accepted.
+     *
+     * @return false if the proof was used before (a request racing with this one got past the gate with it)
+     */
+    static boolean recordUse(KeycloakSession session) {
+        if (!(session.getContext().getHttpRequest() instanceof ProofHandOff handOff) || !handOff.proofHidden()) {
+            return true; // no proof, or Keycloak checked and recorded it
+        }
+        VerifiedProof proof = (VerifiedProof) session.getAttribute(ProofGate.VERIFIED_PROOF);
+        ProofPolicy policy = session.getProvider(DPoPPolicyProvider.class).proofPolicy(session.getContext().getRealm());
+        long acceptedUntil = proof.iat() + policy.maxAge().toSeconds() + policy.clockSkew().toSeconds();
+        long ttl = Math.max(1, acceptedUntil - KeycloakClock.INSTANCE.millis() / 1000 + 1);
+        if (!session.singleUseObjects().putIfAbsent(ProofGate.keycloakReplayKey(proof), ttl)) {
+            return false;
+        }
+        DPoPMetrics.handedOff();
+        return true;
+    }
+
+    /** What Keycloak's own proof check leaves in the session; its binding checks read only the thumbprint. */
+    static DPoP keycloakProof(VerifiedProof proof) {
+        DPoP dpop = new DPoP();
+        dpop.id(proof.jti());
+        dpop.iat(proof.iat());
+        dpop.setHttpMethod(proof.htm());
+        dpop.setHttpUri(proof.htu());
+        dpop.setAccessTokenHash(proof.ath());
+        dpop.setThumbprint(proof.jkt());
+        return dpop;
+    }
+
+    /** Decided when asked: the client is only known once Keycloak has authenticated it. */
+    private boolean proofHidden() {
+        ClientModel client = session.getContext().getClient();
+        return client != null && !OIDCAdvancedConfigWrapper.fromClientModel(client).isUseDPoP()
+                && !CIBA.equals(request.getDecodedFormParameters().getFirst(OAuth2Constants.GRANT_TYPE));
+    }
+
+    private static boolean isDPoP(String name) {
+        return OAuth2Constants.DPOP_HTTP_HEADER.equalsIgnoreCase(name);
+    }
+
+    @Override
+    public HttpHeaders getHttpHeaders() {
+        return headers;
+    }
+
+    private HttpHeaders headersShown(HttpHeaders headers) {
+        return new HttpHeaders() {
+            @Override
+            public List<String> getRequestHeader(String name) {
+                return isDPoP(name) && proofHidden() ? null : headers.getRequestHeader(name);
+            }
+
+            @Override
+            public String getHeaderString(String name) {
+                return isDPoP(name) && proofHidden() ? null : headers.getHeaderString(name);
+            }
+
+            @Override
+            public MultivaluedMap<String, String> getRequestHeaders() {
+                MultivaluedMap<String, String> all = headers.getRequestHeaders();
+                if (!proofHidden()) {
+                    return all;
+                }
+                MultivaluedMap<String, String> shown = new MultivaluedHashMap<>();
+                all.forEach((name, values) -> {
+                    if (!isDPoP(name)) {
+                        shown.put(name, values);
+                    }
+                });
+                return shown;
+            }
+
+            @Override
+            public List<MediaType> getAcceptableMediaTypes() {
+                return headers.getAcceptableMediaTypes();
+            }
+
+            @Override
+            public List<Locale> getAcceptableLanguages() {
+                return headers.getAcceptableLanguages();
+            }
+
+            @Override
+            public MediaType getMediaType() {
+                return headers.getMediaType();
+            }
+
+            @Override
+            public Locale getLanguage() {
+                return headers.getLanguage();
+            }
+
+            @Override
+            public Map<String, Cookie> getCookies() {
+                return headers.getCookies();
+            }
+
+            @Override
+            public Date getDate() {
+                return headers.getDate();
+            }
+
+            @Override
+            public int getLength() {
+                return headers.getLength();
+            }
+        };
+    }
+
+    @Override
+    public String getHttpMethod() {
+        return request.getHttpMethod();
+    }
+
+    @Override
+    public MultivaluedMap<String, String> getDecodedFormParameters() {
+        return request.getDecodedFormParameters();
+    }
+
+    @Override
+    public MultivaluedMap<String, FormPartValue> getMultiPartFormParameters() {
+        return request.getMultiPartFormParameters();
+    }
+
+    @Override
+    public X509Certificate[] getClientCertificateChain() {
+        return request.getClientCertificateChain();
+    }
+
+    @Override
+    public UriInfo getUri() {
+        return request.getUri();
+    }
+
+    @Override
+    public boolean isProxyTrusted() {
+        return request.isProxyTrusted();
+    }
+}
