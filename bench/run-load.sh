@@ -20,8 +20,8 @@ cd "$(dirname "$0")/.."
 JDK17=${JDK17:-/usr/lib/jvm/java-17-openjdk-amd64}
 JDK25=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 # Short rounds: the machine's drift cancels better between modes measured a second apart than four seconds apart.
-# On 2026-12-05 the same number of requests gave a per-start standard error of 21 to 27 µs in 48 rounds of 500,
-# against 43 to 116 µs in 8 rounds of 3000 (bench/README.md).
+# On 2026-12-05 the same number of requests gave a per-start standard error of 14 to 42 µs in rounds of 500,
+# against 32 to 116 µs in 8 rounds of 3000 on 2026-12-04 (bench/README.md).
 REQUESTS=${REQUESTS:-500}
 ROUNDS=${ROUNDS:-40}
 CONCURRENCY=${CONCURRENCY:-16,4}
