@@ -99,6 +99,9 @@ public final class DPoPGrantTypes {
         @Override
         public void preProcess(KeycloakSession session, MultivaluedMap<String, String> formParams)
                 throws org.keycloak.services.clientpolicy.ClientPolicyException {
+            // before client authentication and Keycloak's own proof check: tells ProofHandOff that process() will
+            // record the single use of a proof handed over (a grant type of another extension would not)
+            session.setAttribute(ProofHandOff.GRANT_RECORDS_USE, Boolean.TRUE);
             builtIn.preProcess(session, formParams);
         }
 

@@ -35,14 +35,18 @@ import org.keycloak.services.util.DPoPUtil;
  * that is not flagged. Everything else Keycloak reads is the original request.
  *
  * <p>The header stays visible, and Keycloak checks the proof as before, for a flagged client (its check demands a
- * header), before client authentication, for grants that authenticate no client (UMA, pre-authorized code) and for
- * CIBA, where Keycloak's DPoP executor demands the header. Where Keycloak does not check the proof, it does not
+ * header), before client authentication, for grants that authenticate no client (UMA, pre-authorized code), for
+ * CIBA, where Keycloak's DPoP executor demands the header, and for a grant type of another extension, which would not
+ * record the proof's single use. Where Keycloak does not check the proof, it does not
  * record its single use either: {@link #recordUse} makes Keycloak's entry for it, at the point where Keycloak would
  * have (after client authentication, so a proof sent with a wrong client secret is not used up, as in Keycloak).
  */
 final class ProofHandOff implements HttpRequest {
 
     private static final String CIBA = "urn:openid:params:grant-type:ciba";
+
+    /** Session attribute set by the grant types of {@link DPoPGrantTypes}, which call {@link #recordUse}. */
+    static final String GRANT_RECORDS_USE = "keycloak-dpop.grant-records-use";
 
     private final HttpRequest request;
     private final KeycloakSession session;
@@ -93,10 +97,14 @@ final class ProofHandOff implements HttpRequest {
         return dpop;
     }
 
-    /** Decided when asked: the client is only known once Keycloak has authenticated it. */
+    /**
+     * Decided when asked: the client is only known once Keycloak has authenticated it. Only for a grant type that
+     * records the proof's single use in Keycloak's place (every built-in one, wrapped by {@link DPoPGrantTypes}).
+     */
     private boolean proofHidden() {
         ClientModel client = session.getContext().getClient();
-        return client != null && !OIDCAdvancedConfigWrapper.fromClientModel(client).isUseDPoP()
+        return client != null && session.getAttribute(GRANT_RECORDS_USE) != null
+                && !OIDCAdvancedConfigWrapper.fromClientModel(client).isUseDPoP()
                 && !CIBA.equals(request.getDecodedFormParameters().getFirst(OAuth2Constants.GRANT_TYPE));
     }
 
