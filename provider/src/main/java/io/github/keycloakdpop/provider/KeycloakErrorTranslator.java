@@ -60,7 +60,7 @@ public class KeycloakErrorTranslator implements ContainerResponseFilter {
                 session.getContext().getHttpRequest().getDecodedFormParameters().getFirst("grant_type"),
                 client != null && OIDCAdvancedConfigWrapper.fromClientModel(client).isUseDPoP());
         if (KEYCLOAK_REPLAY.equals(error.getErrorDescription())) {
-            // the loser of two requests racing with one proof (the gate leaves recording to Keycloak: ReplayGuard.RECORDED_BY_CALLER)
+            // the loser of two requests racing with one proof, refused by Keycloak's own single-use insert
             DPoPMetrics.rejected(ProofGate.isPar(request.getUriInfo().getPathSegments()) ? DPoPMetrics.Endpoint.PAR
                     : DPoPMetrics.Endpoint.TOKEN, DPoPProofException.Reason.REPLAY);
         }

@@ -76,7 +76,8 @@ public class ProofGate implements ContainerRequestFilter {
             // client authentication. Of two requests racing with one proof, the insert serves one, and the other
             // gets the same answer (NonceCheckedGrant, KeycloakErrorTranslator).
             boolean keycloakRecordsUse = Profile.isFeatureEnabled(Profile.Feature.DPOP);
-            VerifiedProof proof = verifier(policy.proofPolicy(realm), keycloakRecordsUse ? ReplayGuard.RECORDED_BY_CALLER : singleUse(session))
+            ReplayGuard replayGuard = keycloakRecordsUse ? ReplayGuard.RECORDED_BY_CALLER : singleUse(session);
+            VerifiedProof proof = verifier(policy.proofPolicy(realm), replayGuard)
                     .verify(new ProofRequest(dpop, request.getMethod(), session.getContext().getUri().getAbsolutePath(),
                             null, realm.getName()));
             if (keycloakRecordsUse && usedBefore(session, proof)) {
