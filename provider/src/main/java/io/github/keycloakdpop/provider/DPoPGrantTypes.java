@@ -43,10 +43,13 @@ public final class DPoPGrantTypes {
 
         private final OAuth2GrantType builtIn;
         private final KeycloakSession session;
+        /** False for CIBA, where Keycloak's DPoP executor demands the header: no proof is handed over there. */
+        private final boolean takesHandedOverProofs;
 
-        NonceCheckedGrant(OAuth2GrantType builtIn, KeycloakSession session) {
+        NonceCheckedGrant(OAuth2GrantType builtIn, KeycloakSession session, boolean takesHandedOverProofs) {
             this.builtIn = builtIn;
             this.session = session;
+            this.takesHandedOverProofs = takesHandedOverProofs;
         }
 
         @Override
@@ -101,7 +104,9 @@ public final class DPoPGrantTypes {
                 throws org.keycloak.services.clientpolicy.ClientPolicyException {
             // before client authentication and Keycloak's own proof check: tells ProofHandOff that process() will
             // record the single use of a proof handed over (a grant type of another extension would not)
-            session.setAttribute(ProofHandOff.GRANT_RECORDS_USE, Boolean.TRUE);
+            if (takesHandedOverProofs) {
+                session.setAttribute(ProofHandOff.GRANT_RECORDS_USE, Boolean.TRUE);
+            }
             builtIn.preProcess(session, formParams);
         }
 
@@ -127,7 +132,7 @@ public final class DPoPGrantTypes {
 
         @Override
         public OAuth2GrantType create(KeycloakSession session) {
-            return new NonceCheckedGrant(builtIn.create(session), session);
+            return new NonceCheckedGrant(builtIn.create(session), session, !(this instanceof Ciba));
         }
 
         @Override

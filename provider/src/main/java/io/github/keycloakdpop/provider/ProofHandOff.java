@@ -2,10 +2,10 @@ package io.github.keycloakdpop.provider;
 
 import io.github.keycloakdpop.core.ProofPolicy;
 import io.github.keycloakdpop.core.VerifiedProof;
+import jakarta.ws.rs.core.AbstractMultivaluedMap;
 import jakarta.ws.rs.core.Cookie;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.MultivaluedHashMap;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.UriInfo;
 import java.security.cert.X509Certificate;
@@ -13,6 +13,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.keycloak.OAuth2Constants;
 import org.keycloak.http.FormPartValue;
 import org.keycloak.http.HttpRequest;
@@ -43,25 +44,28 @@ import org.keycloak.services.util.DPoPUtil;
  */
 final class ProofHandOff implements HttpRequest {
 
-    private static final String CIBA = "urn:openid:params:grant-type:ciba";
-
     /** Session attribute set by the grant types of {@link DPoPGrantTypes}, which call {@link #recordUse}. */
     static final String GRANT_RECORDS_USE = "keycloak-dpop.grant-records-use";
 
     private final HttpRequest request;
     private final KeycloakSession session;
     private final HttpHeaders headers;
+    /** The {@code dpop} attribute as handed over: Keycloak replaces it whenever it checks the proof itself. */
+    private final DPoP handedOver;
+    private boolean useRecorded;
 
-    private ProofHandOff(HttpRequest request, KeycloakSession session) {
+    private ProofHandOff(HttpRequest request, KeycloakSession session, DPoP handedOver) {
         this.request = request;
         this.session = session;
+        this.handedOver = handedOver;
         this.headers = headersShown(request.getHttpHeaders());
     }
 
     /** Called by the token endpoint's gate once the proof passed every check and its single use is recorded. */
     static void handOff(KeycloakSession session, VerifiedProof proof) {
-        session.setAttribute(DPoPUtil.DPOP_SESSION_ATTRIBUTE, keycloakProof(proof));
-        session.getContext().setHttpRequest(new ProofHandOff(session.getContext().getHttpRequest(), session));
+        DPoP handedOver = keycloakProof(proof);
+        session.setAttribute(DPoPUtil.DPOP_SESSION_ATTRIBUTE, handedOver);
+        session.getContext().setHttpRequest(new ProofHandOff(session.getContext().getHttpRequest(), session, handedOver));
     }
 
     /**
@@ -71,8 +75,13 @@ final class ProofHandOff implements HttpRequest {
      * @return false if the proof was used before (a request racing with this one got past the gate with it)
      */
     static boolean recordUse(KeycloakSession session) {
-        if (!(session.getContext().getHttpRequest() instanceof ProofHandOff handOff) || !handOff.proofHidden()) {
-            return true; // no proof, or Keycloak checked and recorded it
+        if (!(session.getContext().getHttpRequest() instanceof ProofHandOff handOff) || handOff.useRecorded
+                || !handOff.proofHidden()
+                || session.getAttribute(DPoPUtil.DPOP_SESSION_ATTRIBUTE) != handOff.handedOver) {
+            // No proof handed over; or recorded already (a grant calling another, as UMA does); or Keycloak checked
+            // and recorded it, having seen the header before it knew the client (UMA authenticates the client
+            // inside the grant, after Keycloak's check)
+            return true;
         }
         VerifiedProof proof = (VerifiedProof) session.getAttribute(ProofGate.VERIFIED_PROOF);
         ProofPolicy policy = session.getProvider(DPoPPolicyProvider.class).proofPolicy(session.getContext().getRealm());
@@ -81,6 +90,7 @@ final class ProofHandOff implements HttpRequest {
         if (!session.singleUseObjects().putIfAbsent(ProofGate.keycloakReplayKey(proof), ttl)) {
             return false;
         }
+        handOff.useRecorded = true;
         DPoPMetrics.handedOff();
         return true;
     }
@@ -99,13 +109,13 @@ final class ProofHandOff implements HttpRequest {
 
     /**
      * Decided when asked: the client is only known once Keycloak has authenticated it. Only for a grant type that
-     * records the proof's single use in Keycloak's place (every built-in one, wrapped by {@link DPoPGrantTypes}).
+     * records the proof's single use in Keycloak's place (every built-in one but CIBA, wrapped by
+     * {@link DPoPGrantTypes}).
      */
     private boolean proofHidden() {
         ClientModel client = session.getContext().getClient();
         return client != null && session.getAttribute(GRANT_RECORDS_USE) != null
-                && !OIDCAdvancedConfigWrapper.fromClientModel(client).isUseDPoP()
-                && !CIBA.equals(request.getDecodedFormParameters().getFirst(OAuth2Constants.GRANT_TYPE));
+                && !OIDCAdvancedConfigWrapper.fromClientModel(client).isUseDPoP();
     }
 
     private static boolean isDPoP(String name) {
@@ -135,7 +145,9 @@ final class ProofHandOff implements HttpRequest {
                 if (!proofHidden()) {
                     return all;
                 }
-                MultivaluedMap<String, String> shown = new MultivaluedHashMap<>();
+                // header names are case-insensitive (Keycloak's CORS looks up "Origin" whatever the client sent)
+                MultivaluedMap<String, String> shown =
+                        new AbstractMultivaluedMap<>(new TreeMap<>(String.CASE_INSENSITIVE_ORDER)) { };
                 all.forEach((name, values) -> {
                     if (!isDPoP(name)) {
                         shown.put(name, values);

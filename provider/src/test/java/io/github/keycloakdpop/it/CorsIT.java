@@ -9,6 +9,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +42,31 @@ class CorsIT {
         String exposed = response.header("Access-Control-Expose-Headers");
         assertNotNull(exposed, response.headers().toString());
         assertTrue(exposed.contains("DPoP-Nonce") && exposed.contains("WWW-Authenticate"), exposed);
+    }
+
+    /**
+     * A client not flagged "DPoP bound access tokens" has its proof handed over to Keycloak (ProofHandOff), which then
+     * sees the request without the DPoP header; its other headers keep their case-insensitive names, so Keycloak's
+     * CORS still finds an {@code origin} sent in lower case.
+     */
+    @Test
+    void originInLowerCaseIsStillFoundWhenTheProofIsHandedOver() {
+        Map<String, Object> client = Admin.confidentialClient("cors-unflagged-it", "cors-unflagged-secret",
+                Admin.json("dpop.bound.access.tokens", "false"));
+        client.put("serviceAccountsEnabled", true);
+        client.put("webOrigins", List.of(ORIGIN));
+        Admin.createClient(client);
+
+        Http.Response response = Http.send(HttpRequest.newBuilder(TOKEN).timeout(Duration.ofSeconds(30))
+                .header("origin", ORIGIN).header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Authorization", Http.basic("cors-unflagged-it", "cors-unflagged-secret"))
+                .header("DPoP", Proofs.proof(key, "POST", TOKEN))
+                .POST(HttpRequest.BodyPublishers.ofString(Http.encode(form("grant_type", "client_credentials"))))
+                .build());
+
+        assertEquals(200, response.status(), response.toString());
+        assertEquals(Proofs.jkt(key), Tokens.cnfJkt(response.string("access_token")), response.toString());
+        assertEquals(ORIGIN, response.header("Access-Control-Allow-Origin"), response.headers().toString());
     }
 
     @Test

@@ -55,6 +55,7 @@ class UmaTicketGrantIT {
             Map<String, Object> requester = Admin.confidentialClient(client[0], client[1],
                     json("dpop.bound.access.tokens", client[2]));
             requester.put("directAccessGrantsEnabled", true);
+            requester.put("serviceAccountsEnabled", true); // for an RPT requested without claim_token
             Admin.createClient(requester);
         }
         // One resource, granted to both requesting clients.
@@ -121,6 +122,26 @@ class UmaTicketGrantIT {
         String[] parts = proof.split("\\.");
 
         assertInvalidProof(rpt(REQUIRED, REQUIRED_SECRET, List.of(parts[0] + "." + parts[1] + "." + other[2])));
+    }
+
+    /**
+     * Without {@code claim_token} Keycloak authenticates the client inside the grant, after its own DPoP check, and
+     * gets the client a token through the client-credentials grant (the plugin's wrapper too). Keycloak saw the proof
+     * before it knew the client, so it checked and recorded it: that must not count as a replay in the inner grant.
+     * Keycloak then refuses the inner token, DPoP-bound, as the requesting identity ("Invalid identity", as for a
+     * bound token presented any other way; see above), which is its own answer, not a DPoP refusal.
+     */
+    @Test
+    void rptForTheClientItselfWithAProofIsNotTakenForAReplay() {
+        Http.Response withoutProof = Http.postForm(TOKEN, form("grant_type", GRANT, "audience", RESOURCE_SERVER),
+                basic(OPTIONAL, OPTIONAL_SECRET), List.of());
+        assertEquals(200, withoutProof.status(), withoutProof.toString());
+
+        Http.Response withProof = Http.postForm(TOKEN, form("grant_type", GRANT, "audience", RESOURCE_SERVER),
+                basic(OPTIONAL, OPTIONAL_SECRET), List.of(Proofs.proof(key, "POST", TOKEN)));
+
+        assertEquals("unauthorized_client", withProof.string("error"), withProof.toString());
+        assertEquals("Invalid identity", withProof.string("error_description"), withProof.toString());
     }
 
     @Test
