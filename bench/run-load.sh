@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Token-endpoint load: Keycloak 26.7.3 plain vs with the plugin, Bearer vs DPoP (ES256, RS256), client_credentials.
+# Token-endpoint load: Keycloak (26.7.3, or KC_VERSION) plain vs with the plugin, Bearer vs DPoP (ES256, RS256), client_credentials.
 # Headline: server CPU per request from /proc/<pid>/stat. Keycloak runs on JDK 17, then on JDK 25; each run starts
 # two Keycloak servers (plain, plugin) from the distribution Maven unpacks, alternates the modes round by round and
 # writes bench/results/<UTC date>-load/load-jdkNN.md. The plugin's server also has a twin of the demo realm that the
@@ -9,7 +9,7 @@
 #   REQUESTS=500 ROUNDS=4 bench/run-load.sh    a quick look
 #   RUNS=3 bench/run-load.sh                 3 fresh starts of the servers per JDK, one after the other
 #
-# Environment: JDK17, JDK25 (JDK homes), REQUESTS, ROUNDS, CONCURRENCY (e.g. 16,4), ALGS (e.g. ES256,RS256), WARMUP
+# Environment: KC_VERSION (the Keycloak release, default 26.7.3; any whose distribution Maven serves), JDK17, JDK25 (JDK homes), REQUESTS, ROUNDS, CONCURRENCY (e.g. 16,4), ALGS (e.g. ES256,RS256), WARMUP
 # (requests per mode before measuring), JDKS (e.g. "17 25"), RUNS (fresh starts per JDK, default 1), MODES (a regex
 # on the mode names, e.g. 'RS256'), OTHER_JAR and OTHER_LABEL (a third server with another plugin jar, e.g. an
 # earlier build, default the plugin without ProofSignatures; OTHER_JAR=none for two servers). A round of REQUESTS
@@ -26,15 +26,16 @@ REQUESTS=${REQUESTS:-500}
 ROUNDS=${ROUNDS:-40}
 CONCURRENCY=${CONCURRENCY:-16,4}
 ALGS=${ALGS:-ES256,RS256}
-OUT=bench/results/$(date -u +%Y-%m-%dT%H%M%SZ)-load
+KC_VERSION=${KC_VERSION:-26.7.3}
+OUT=bench/results/$(date -u +%Y-%m-%dT%H%M%SZ)-load-kc$KC_VERSION
 mkdir -p "$OUT"
 
 echo "== build (plugin jar, Keycloak distribution, bench jar)"
-JAVA_HOME=$JDK17 mvn -B -ntp -q -pl provider -am verify -DskipTests
+JAVA_HOME=$JDK17 mvn -B -ntp -q -pl provider -am verify -DskipTests -DskipOlderITs -Dkeycloak.test.newest="$KC_VERSION"
 JAVA_HOME=$JDK17 mvn -B -ntp -q -Pbench -pl bench -am package -DskipTests
 JAR=bench/target/benchmarks.jar
 PLUGIN=$(ls provider/target/keycloak-dpop-provider-*.jar | grep -v -e sources -e original | head -1)
-KC_HOME=provider/target/keycloak-26.7.3
+KC_HOME=provider/target/keycloak-$KC_VERSION
 # The same plugin without ProofSignatures' registration, so that Keycloak's second signature check runs in full:
 # the "before" of that optimisation, measured in the same run.
 NO_REUSE=bench/target/keycloak-dpop-no-signature-reuse.jar
@@ -49,6 +50,7 @@ OTHER_JAR=${OTHER_JAR:-$NO_REUSE}
 [[ "$OTHER_JAR" == none ]] && OTHER_JAR=""
 OTHER_LABEL=${OTHER_LABEL:-plugin without signature reuse}
 {
+  echo "keycloak: $KC_VERSION"
   echo "machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "plugin: $PLUGIN ($(git rev-parse --short HEAD)$(git diff --quiet HEAD -- core provider || echo ', uncommitted changes'))"
   echo "third server: ${OTHER_JAR:-none} (${OTHER_LABEL}); RUNS=${RUNS:-1} MODES=${MODES:-all} REQUESTS=$REQUESTS ROUNDS=$ROUNDS WARMUP=${WARMUP:-3000}"

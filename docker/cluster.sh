@@ -8,6 +8,8 @@
 #   docker/cluster.sh stop-node a|b    stops one node gracefully (SIGTERM, as a rolling restart would)
 #   docker/cluster.sh kill-node a|b    kills one node (SIGKILL, as a crash would)
 #   docker/cluster.sh start-node a|b   starts a stopped node again
+#   docker/cluster.sh upgrade DIST     stops both nodes, builds DIST (another Keycloak distribution, same plugin jar)
+#                                      and starts both nodes on it, on the same database: an offline upgrade
 #   docker/cluster.sh stop             stops both nodes and PostgreSQL
 #   docker/cluster.sh status           what runs, where, and the cluster view the nodes logged last
 #
@@ -292,6 +294,25 @@ cmd_start() {
   cmd_status
 }
 
+# An offline upgrade, as an operator does it: both nodes stop, the new distribution is built with the same options and
+# plugin jar, and both nodes start on the database the old ones wrote (Keycloak migrates it on the first start).
+cmd_upgrade() {
+  local dist=${1:-}
+  [[ -d $dist/bin ]] || die "upgrade needs a Keycloak distribution directory, not '$dist'"
+  [[ -f $CLUSTER_DIR/pgdata/postmaster.pid ]] || die "no cluster from $CLUSTER_DIR runs: docker/cluster.sh start first"
+  stop_node a TERM
+  stop_node b TERM
+  KEYCLOAK_DIST=$(cd "$dist" && pwd)
+  save_settings
+  rm -rf "${CLUSTER_DIR:?}"/{keycloak,node-a,node-b}
+  echo "cluster.sh: upgrading to $KEYCLOAK_DIST"
+  build_keycloak
+  start_node a
+  start_node b
+  await_cluster_of_two
+  cmd_status
+}
+
 cmd_stop() {
   stop_node a TERM
   stop_node b TERM
@@ -322,6 +343,7 @@ main() {
     stop-node) check_node_name "${2:-}"; stop_node "$2" TERM ;;
     kill-node) check_node_name "${2:-}"; stop_node "$2" KILL ;;
     start-node) check_node_name "${2:-}"; start_node_again "$2" ;;
+    upgrade) cmd_upgrade "${2:-}" ;;
     *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 }

@@ -86,7 +86,7 @@ record CompactJws(byte[] header, byte[] claims, byte[] signature, byte[] signing
     private static Map<String, Object> object(JsonParser parser) throws IOException {
         Map<String, Object> members = new LinkedHashMap<>();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = parser.currentName();
+            String name = wellFormed(parser.currentName());
             members.put(name, value(parser, parser.nextToken()));
         }
         return members;
@@ -102,7 +102,7 @@ record CompactJws(byte[] header, byte[] claims, byte[] signature, byte[] signing
                 }
                 yield elements;
             }
-            case VALUE_STRING -> parser.getText();
+            case VALUE_STRING -> wellFormed(parser.getText());
             case VALUE_NUMBER_INT -> parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
                     ? parser.getBigIntegerValue() : (Object) parser.getLongValue();
             case VALUE_NUMBER_FLOAT -> parser.getDoubleValue();
@@ -111,6 +111,23 @@ record CompactJws(byte[] header, byte[] claims, byte[] signature, byte[] signing
             case VALUE_NULL -> null;
             default -> throw new IOException("unexpected " + token);
         };
+    }
+
+    /**
+     * {@code s} if it is well-formed UTF-16; an unpaired surrogate, which a JSON escape such as {@code \ud800} can
+     * carry past the UTF-8 decoder, is refused (RFC 8259 §8.2: such a string has no defined meaning, and Keycloak
+     * before 26.7 would accept the proof after the plugin while Keycloak 26.7 refuses it).
+     */
+    private static String wellFormed(String s) throws IOException {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IOException("unpaired surrogate");
+            }
+        }
+        return s;
     }
 
     /**

@@ -107,6 +107,18 @@ class CompactJwsTest {
         assertThrows(DPoPProofException.class, () -> parse("{\"a\":\"\0\"}"));
     }
 
+    /** RFC 8259 §8.2: a JSON escape can carry an unpaired surrogate past the UTF-8 decoder; refused, paired ones not. */
+    @Test
+    void refusesUnpairedSurrogatesInNamesAndValues() throws DPoPProofException {
+        for (String json : new String[] {"{\"jti\":\"\\ud800\"}", "{\"jti\":\"a\\udc00b\"}",
+                "{\"jti\":\"\\ude00\\ud83d\"}", "{\"\\ud800\":1}", "{\"a\":[\"\\udbff\"]}"}) {
+            assertThrows(DPoPProofException.class, () -> CompactJws.jsonObject(json.getBytes(StandardCharsets.US_ASCII),
+                    "no"), json);
+        }
+        assertEquals("\ud83d\ude00", CompactJws.jsonObject("{\"jti\":\"\\ud83d\\ude00\"}".getBytes(
+                StandardCharsets.US_ASCII), "no").get("jti"));
+    }
+
     @Test
     void splitsAndDecodesTheThreeSegments() throws DPoPProofException {
         String header = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"h\":1}".getBytes(StandardCharsets.US_ASCII));

@@ -1,8 +1,10 @@
 package io.github.keycloakdpop.provider;
 
+import io.github.keycloakdpop.provider.keycloak.VersionGuard;
 import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.provider.EnvironmentDependentProviderFactory;
 import org.keycloak.services.cors.Cors;
 import org.keycloak.services.cors.CorsFactory;
 import org.keycloak.services.cors.DefaultCorsFactory;
@@ -14,7 +16,7 @@ import org.keycloak.services.cors.DefaultCorsFactory;
  * Keycloak's own {@code DefaultCors}, configured as the built-in factory is ({@code --spi-cors--default--...}).
  * Keycloak already accepts the {@code DPoP} request header in preflights.
  */
-public class DPoPCorsFactory implements CorsFactory {
+public class DPoPCorsFactory implements CorsFactory, EnvironmentDependentProviderFactory {
 
     static final String[] DPOP_RESPONSE_HEADERS = {NonceChallenge.HEADER, "WWW-Authenticate"};
 
@@ -32,6 +34,12 @@ public class DPoPCorsFactory implements CorsFactory {
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    /** Not where the version guard steps the plugin aside: Keycloak's own CORS factory serves then. */
+    @Override
+    public boolean isSupported(Config.Scope config) {
+        return VersionGuard.active();
     }
 
     @Override

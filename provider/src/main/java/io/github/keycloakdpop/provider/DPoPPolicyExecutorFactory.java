@@ -2,6 +2,7 @@ package io.github.keycloakdpop.provider;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.github.keycloakdpop.core.ProofPolicy;
+import io.github.keycloakdpop.provider.keycloak.ClientPolicyExecutors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -18,7 +19,7 @@ import org.keycloak.services.clientpolicy.executor.ClientPolicyExecutorProviderF
  * The client-policy executor {@code dpop-policy}: per-client DPoP settings in the admin console (Realm settings →
  * Client policies → Profiles → Add executor), applied to the clients that Keycloak's client-policy conditions select.
  * It acts on no Keycloak event; it only answers {@link DPoPPolicyLookup}, which the plugin sends once it knows the
- * authenticated client.
+ * authenticated client (from 26.6 on through Keycloak's policy engine; before, the plugin reads the configuration).
  */
 public class DPoPPolicyExecutorFactory implements ClientPolicyExecutorProviderFactory {
 
@@ -123,8 +124,8 @@ public class DPoPPolicyExecutorFactory implements ClientPolicyExecutorProviderFa
 
         @Override
         public void executeOnEvent(ClientPolicyContext context) {
-            if (context instanceof DPoPPolicyLookup lookup) {
-                lookup.add(configuration);
+            if (context instanceof ClientPolicyExecutors.Lookup lookup) {
+                lookup.found(configuration);
             }
         }
 

@@ -13,6 +13,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import io.github.keycloakdpop.provider.keycloak.KeycloakInternals;
+import io.github.keycloakdpop.provider.keycloak.VersionGuard;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.common.Profile;
@@ -31,9 +33,9 @@ import org.keycloak.services.util.DPoPUtil;
  */
 public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFactory, ServerInfoAwareProviderFactory {
 
-    /** Keycloak 26.7.3's re-check accepts {@code iat} from now − 25 s to now + 15 s, at whole-second resolution. */
-    static final Duration BUILT_IN_PAST = Duration.ofSeconds(25);
-    static final Duration BUILT_IN_FUTURE = Duration.ofSeconds(15);
+    /** Keycloak's re-check accepts {@code iat} from now − 25 s to now + 15 s (every tested release), in seconds. */
+    static final Duration BUILT_IN_PAST = KeycloakInternals.recheckPast();
+    static final Duration BUILT_IN_FUTURE = KeycloakInternals.recheckFuture();
     /** Headroom for the two checks reading the clock at different instants and Keycloak truncating to seconds. */
     static final Duration MARGIN = Duration.ofSeconds(2);
 
@@ -63,7 +65,7 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
 
             @Override
             public boolean appliesTo(RealmModel realm) {
-                return !offRealms.contains(realm.getName());
+                return VersionGuard.active() && !offRealms.contains(realm.getName());
             }
 
             @Override
@@ -97,6 +99,11 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
 
     @Override
     public void init(Config.Scope config) {
+        VersionGuard.Decision guard = VersionGuard.current();
+        if (guard.refuse()) {
+            LOG.error(guard.message());
+            throw new IllegalStateException(guard.message());
+        }
         ProofPolicy defaults = ProofPolicy.defaults();
         String algorithms = config.get("algorithms");
         configured = new ProofPolicy(
@@ -146,6 +153,15 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        VersionGuard.Decision guard = VersionGuard.current();
+        if (guard.error()) {
+            LOG.error(guard.message());
+        } else {
+            LOG.info(guard.message());
+        }
+        if (!guard.active()) {
+            return;
+        }
         if (!offRealms.isEmpty()) {
             LOG.warnf("keycloak-dpop is off in realms %s (off-realms): Keycloak's built-in DPoP alone applies there",
                     new TreeSet<>(offRealms));
@@ -175,6 +191,11 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
     public Map<String, String> getOperationalInfo() {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("version", version());
+        VersionGuard.Decision guard = VersionGuard.current();
+        info.put("keycloak-version", guard.version().text());
+        info.put("keycloak-tier", guard.tier().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        info.put("active", String.valueOf(guard.active()));
+        info.put(VersionGuard.OPTION, guard.mode().optionValue());
         info.put("dpop-feature", String.valueOf(Profile.isFeatureEnabled(Profile.Feature.DPOP)));
         ProofPolicy current = policy;
         info.put("algorithms", String.join(",", new TreeSet<>(current.allowedAlgorithms())));

@@ -1,6 +1,7 @@
 package io.github.keycloakdpop.provider;
 
 import io.github.keycloakdpop.core.DPoPProofException;
+import io.github.keycloakdpop.provider.keycloak.KeycloakInternals.Descriptions;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -33,8 +34,8 @@ public class KeycloakErrorTranslator implements ContainerResponseFilter {
     private static final Logger LOG = Logger.getLogger(KeycloakErrorTranslator.class);
 
     private static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
-    private static final String REFRESH_KEY_MISMATCH = "DPoP confirmation doesn't match DPoP proof";
-    private static final String KEYCLOAK_REPLAY = "DPoP proof has already been used";
+    private static final String REFRESH_KEY_MISMATCH = Descriptions.KEY_MISMATCH;
+    private static final String KEYCLOAK_REPLAY = Descriptions.REPLAY;
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
@@ -75,26 +76,26 @@ public class KeycloakErrorTranslator implements ContainerResponseFilter {
         }
     }
 
-    /** Keycloak 26.7.3's descriptions of its DPoP refusals, and ours; null for anything else. */
+    /** Keycloak's descriptions of its DPoP refusals ({@link Descriptions}), and ours; null for anything else. */
     static String rfcDescription(String keycloakDescription, String grantType, boolean clientRequiresDpop) {
         // In token exchange, "DPoP proof is missing" comes from the client's requirement if it has one (checked
         // first), else from a DPoP-bound subject token.
         if (TOKEN_EXCHANGE.equals(grantType)) {
-            if (keycloakDescription.equals("DPoP confirmation doesn't match DPoP proof")) {
+            if (keycloakDescription.equals(Descriptions.KEY_MISMATCH)) {
                 return "The DPoP proof key is not the key the subject token is bound to";
             }
-            if (keycloakDescription.equals("DPoP proof is missing") && !clientRequiresDpop) {
+            if (keycloakDescription.equals(Descriptions.PROOF_MISSING) && !clientRequiresDpop) {
                 return "The subject token is DPoP-bound: send a DPoP proof of its key";
             }
         }
         return switch (keycloakDescription) {
-            case "DPoP proof is missing" -> "This client requires DPoP-bound tokens: send a DPoP proof (RFC 9449 §5)";
-            case "DPoP Proof missing" ->
+            case Descriptions.PROOF_MISSING -> "This client requires DPoP-bound tokens: send a DPoP proof (RFC 9449 §5)";
+            case Descriptions.CODE_PROOF_MISSING ->
                     "The authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof of that key";
-            case "DPoP Proof public key thumbprint does not match dpop_jkt" ->
+            case Descriptions.CODE_KEY_MISMATCH ->
                     "The DPoP proof key is not the key the authorization code is bound to (dpop_jkt)";
             case KEYCLOAK_REPLAY -> DPoPProofException.replay().description();
-            case "DPoP Proof public key thumbprint does not match dpop_jkt." ->
+            case Descriptions.PAR_KEY_MISMATCH ->
                     "The DPoP proof key does not match dpop_jkt of the same request (RFC 9449 §10.1)";
             default -> null;
         };

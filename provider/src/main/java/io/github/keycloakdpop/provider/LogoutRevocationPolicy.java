@@ -1,6 +1,7 @@
 package io.github.keycloakdpop.provider;
 
 import io.github.keycloakdpop.core.VerifiedProof;
+import io.github.keycloakdpop.provider.keycloak.KeycloakInternals.Descriptions;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -57,15 +58,15 @@ public class LogoutRevocationPolicy implements ContainerResponseFilter {
         }
     }
 
-    /** Keycloak 26.7.3's refresh-token binding refusals (TokenManager.verifyRefreshToken), with what to do. */
+    /** Keycloak's refresh-token binding refusals (TokenManager.verifyRefreshToken), with what to do. */
     private static void translateLogoutRefusal(ContainerResponseContext response) {
         if (response.getStatus() != 400 || !(response.getEntity() instanceof OAuth2ErrorRepresentation error)
                 || !"invalid_grant".equals(error.getError()) || error.getErrorDescription() == null) {
             return;
         }
         String description = switch (error.getErrorDescription()) {
-            case "DPoP proof is missing" -> "The refresh token is DPoP-bound: send a DPoP proof of its key";
-            case "DPoP confirmation doesn't match DPoP proof" ->
+            case Descriptions.PROOF_MISSING -> "The refresh token is DPoP-bound: send a DPoP proof of its key";
+            case Descriptions.KEY_MISMATCH ->
                     "The DPoP proof key is not the key the refresh token is bound to";
             default -> null;
         };

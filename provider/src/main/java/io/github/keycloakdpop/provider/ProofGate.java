@@ -7,6 +7,8 @@ import io.github.keycloakdpop.core.ProofPolicy;
 import io.github.keycloakdpop.core.ProofRequest;
 import io.github.keycloakdpop.core.ReplayGuard;
 import io.github.keycloakdpop.core.VerifiedProof;
+import io.github.keycloakdpop.provider.keycloak.KeycloakApi;
+import io.github.keycloakdpop.provider.keycloak.KeycloakInternals;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -14,11 +16,8 @@ import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.PathSegment;
 import jakarta.ws.rs.ext.Provider;
-import java.nio.charset.Charset;
-import java.util.HexFormat;
 import java.util.List;
 import org.keycloak.common.Profile;
-import org.keycloak.jose.jws.crypto.HashUtils;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 
@@ -45,9 +44,9 @@ public class ProofGate implements ContainerRequestFilter {
      * The fast path needs BouncyCastle's lightweight API, which Keycloak ships in bcprov-jdk18on; a distribution that
      * replaced it (FIPS, bc-fips) gets the jose4j reference path instead of a server error on the first proof.
      */
-    static final boolean FAST_PATH = classPresent("org.bouncycastle.crypto.signers.ECDSASigner")
-            && classPresent("org.bouncycastle.crypto.signers.Ed25519Signer")
-            && classPresent("org.bouncycastle.crypto.ec.CustomNamedCurves");
+    static final boolean FAST_PATH = KeycloakApi.present("org.bouncycastle.crypto.signers.ECDSASigner")
+            && KeycloakApi.present("org.bouncycastle.crypto.signers.Ed25519Signer")
+            && KeycloakApi.present("org.bouncycastle.crypto.ec.CustomNamedCurves");
 
     @Context
     KeycloakSession session;
@@ -111,33 +110,19 @@ public class ProofGate implements ContainerRequestFilter {
         return (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl);
     }
 
-    /**
-     * Whether Keycloak's re-check recorded this proof before: its entry is the hex SHA-1 of {@code jti}, a line feed
-     * and {@code htu} as sent (Keycloak 26.7.3 {@code DPoPUtil.DPoPReplayCheck}, string bytes in the platform charset
-     * as there). Should Keycloak change that key, this finds nothing and Keycloak's own insert still refuses the replay.
-     */
+    /** Whether Keycloak's own check recorded this proof before (its single-use entry, {@link KeycloakInternals}). */
     static boolean usedBefore(KeycloakSession session, VerifiedProof proof) {
         return session.singleUseObjects().contains(keycloakReplayKey(proof));
     }
 
-    /** The entry Keycloak's own check makes for a proof in its single-use store (see {@link #usedBefore}). */
+    /** The entry Keycloak's own check makes for a proof in its single-use store. */
     static String keycloakReplayKey(VerifiedProof proof) {
-        byte[] entry = (proof.jti() + "\n" + proof.htu()).getBytes(Charset.defaultCharset());
-        return HexFormat.of().formatHex(HashUtils.hash("SHA1", entry));
+        return KeycloakInternals.replayKey(proof.jti(), proof.htu());
     }
 
     static DPoPProofVerifier verifier(ProofPolicy policy, ReplayGuard replayGuard) {
         return FAST_PATH ? new DPoPProofVerifier(policy, KeycloakClock.INSTANCE, replayGuard, KEYS)
                 : DPoPProofVerifier.reference(policy, KeycloakClock.INSTANCE, replayGuard);
-    }
-
-    private static boolean classPresent(String name) {
-        try {
-            Class.forName(name, false, ProofGate.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
     }
 
     /** realms/{realm}/protocol/openid-connect/ext/par/request */

@@ -2,20 +2,9 @@ package io.github.keycloakdpop.provider;
 
 import io.github.keycloakdpop.core.ProofPolicy;
 import io.github.keycloakdpop.core.VerifiedProof;
-import jakarta.ws.rs.core.AbstractMultivaluedMap;
-import jakarta.ws.rs.core.Cookie;
-import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.MultivaluedMap;
-import jakarta.ws.rs.core.UriInfo;
-import java.security.cert.X509Certificate;
-import java.util.Date;
+import io.github.keycloakdpop.provider.keycloak.RequestView;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 import org.keycloak.OAuth2Constants;
-import org.keycloak.http.FormPartValue;
 import org.keycloak.http.HttpRequest;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
@@ -26,13 +15,11 @@ import org.keycloak.services.util.DPoPUtil;
 /**
  * Hands a proof the token endpoint's gate verified to Keycloak, so that Keycloak does not verify it a second time.
  *
- * <p>Keycloak 26.7.3 re-verifies every proof at the token endpoint ({@code DPoPUtil.handleDPoPHeader}, after client
+ * <p>Keycloak (26.4 to 26.7) re-verifies every proof at the token endpoint ({@code DPoPUtil.handleDPoPHeader}, after client
  * authentication), and no switch turns that off. It skips the check when the request has no {@code DPoP} header and
  * the client is not flagged "DPoP bound access tokens"; its binding (the {@code dpop} protocol mapper, refresh-token
  * and {@code dpop_jkt} checks) reads only the session's {@code dpop} attribute. So the gate puts the verified proof
- * there, as Keycloak's own check would, and replaces Keycloak's view of the request (its
- * {@link org.keycloak.models.KeycloakContext#setHttpRequest}, which Keycloak's brute-force protector uses the same way)
- * with this one: the same request, whose {@code DPoP} header is not shown once Keycloak has authenticated a client
+ * there, as Keycloak's own check would, and replaces Keycloak's view of the request ({@link RequestView}) with this one: the same request, whose {@code DPoP} header is not shown once Keycloak has authenticated a client
  * that is not flagged. Everything else Keycloak reads is the original request.
  *
  * <p>The header stays visible, and Keycloak checks the proof as before, for a flagged client (its check demands a
@@ -42,30 +29,27 @@ import org.keycloak.services.util.DPoPUtil;
  * record its single use either: {@link #recordUse} makes Keycloak's entry for it, at the point where Keycloak would
  * have (after client authentication, so a proof sent with a wrong client secret is not used up, as in Keycloak).
  */
-final class ProofHandOff implements HttpRequest {
+final class ProofHandOff extends RequestView {
 
     /** Session attribute set by the grant types of {@link DPoPGrantTypes}, which call {@link #recordUse}. */
     static final String GRANT_RECORDS_USE = "keycloak-dpop.grant-records-use";
 
-    private final HttpRequest request;
     private final KeycloakSession session;
-    private final HttpHeaders headers;
     /** The {@code dpop} attribute as handed over: Keycloak replaces it whenever it checks the proof itself. */
     private final DPoP handedOver;
     private boolean useRecorded;
 
     private ProofHandOff(HttpRequest request, KeycloakSession session, DPoP handedOver) {
-        this.request = request;
+        super(request);
         this.session = session;
         this.handedOver = handedOver;
-        this.headers = headersShown(request.getHttpHeaders());
     }
 
     /** Called by the token endpoint's gate once the proof passed every check and its single use is recorded. */
     static void handOff(KeycloakSession session, VerifiedProof proof) {
         DPoP handedOver = keycloakProof(proof);
         session.setAttribute(DPoPUtil.DPOP_SESSION_ATTRIBUTE, handedOver);
-        session.getContext().setHttpRequest(new ProofHandOff(session.getContext().getHttpRequest(), session, handedOver));
+        RequestView.install(session, new ProofHandOff(session.getContext().getHttpRequest(), session, handedOver));
     }
 
     /**
@@ -123,103 +107,7 @@ final class ProofHandOff implements HttpRequest {
     }
 
     @Override
-    public HttpHeaders getHttpHeaders() {
-        return headers;
-    }
-
-    private HttpHeaders headersShown(HttpHeaders headers) {
-        return new HttpHeaders() {
-            @Override
-            public List<String> getRequestHeader(String name) {
-                return isDPoP(name) && proofHidden() ? null : headers.getRequestHeader(name);
-            }
-
-            @Override
-            public String getHeaderString(String name) {
-                return isDPoP(name) && proofHidden() ? null : headers.getHeaderString(name);
-            }
-
-            @Override
-            public MultivaluedMap<String, String> getRequestHeaders() {
-                MultivaluedMap<String, String> all = headers.getRequestHeaders();
-                if (!proofHidden()) {
-                    return all;
-                }
-                // header names are case-insensitive (Keycloak's CORS looks up "Origin" whatever the client sent)
-                MultivaluedMap<String, String> shown =
-                        new AbstractMultivaluedMap<>(new TreeMap<>(String.CASE_INSENSITIVE_ORDER)) { };
-                all.forEach((name, values) -> {
-                    if (!isDPoP(name)) {
-                        shown.put(name, values);
-                    }
-                });
-                return shown;
-            }
-
-            @Override
-            public List<MediaType> getAcceptableMediaTypes() {
-                return headers.getAcceptableMediaTypes();
-            }
-
-            @Override
-            public List<Locale> getAcceptableLanguages() {
-                return headers.getAcceptableLanguages();
-            }
-
-            @Override
-            public MediaType getMediaType() {
-                return headers.getMediaType();
-            }
-
-            @Override
-            public Locale getLanguage() {
-                return headers.getLanguage();
-            }
-
-            @Override
-            public Map<String, Cookie> getCookies() {
-                return headers.getCookies();
-            }
-
-            @Override
-            public Date getDate() {
-                return headers.getDate();
-            }
-
-            @Override
-            public int getLength() {
-                return headers.getLength();
-            }
-        };
-    }
-
-    @Override
-    public String getHttpMethod() {
-        return request.getHttpMethod();
-    }
-
-    @Override
-    public MultivaluedMap<String, String> getDecodedFormParameters() {
-        return request.getDecodedFormParameters();
-    }
-
-    @Override
-    public MultivaluedMap<String, FormPartValue> getMultiPartFormParameters() {
-        return request.getMultiPartFormParameters();
-    }
-
-    @Override
-    public X509Certificate[] getClientCertificateChain() {
-        return request.getClientCertificateChain();
-    }
-
-    @Override
-    public UriInfo getUri() {
-        return request.getUri();
-    }
-
-    @Override
-    public boolean isProxyTrusted() {
-        return request.isProxyTrusted();
+    protected List<String> shown(String name, List<String> values) {
+        return isDPoP(name) && proofHidden() ? null : values;
     }
 }

@@ -7,6 +7,8 @@ import java.security.PublicKey;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Set;
+import io.github.keycloakdpop.provider.keycloak.KeycloakApi;
+import io.github.keycloakdpop.provider.keycloak.VersionGuard;
 import org.keycloak.Config;
 import org.keycloak.common.VerificationException;
 import org.keycloak.crypto.ES256SignatureProviderFactory;
@@ -29,8 +31,9 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 
 /**
- * Keycloak verifies every DPoP proof a second time after the plugin ({@code DPoPUtil.handleDPoPHeader}; nothing
- * switches it off), with a key it decodes again and BouncyCastle through JCA: about a tenth of a token request's CPU
+ * Where Keycloak still verifies a proof a second time after the plugin ({@code DPoPUtil.handleDPoPHeader}: for
+ * clients flagged "DPoP bound access tokens", at PAR, and wherever {@link ProofHandOff} cannot hand the proof over), it
+ * does so with a key it decodes again and BouncyCastle through JCA: about a tenth of a token request's CPU
  * spent on a signature the plugin has just checked. Each built-in asymmetric signature provider is registered again
  * under its own algorithm id; within one request, its verifier answers from the plugin's result for exactly the proof
  * the plugin verified (same algorithm, signing input, signature bytes and key thumbprint) and hands everything else,
@@ -124,7 +127,10 @@ final class ProofSignatures {
         }
     }
 
-    /** A built-in signature provider factory, registered again under its own id. */
+    /**
+     * A built-in signature provider factory, registered again under its own id; where the version guard steps the
+     * plugin aside, it hands out the built-in provider itself.
+     */
     abstract static class Factory implements SignatureProviderFactory {
 
         private final SignatureProviderFactory builtIn;
@@ -135,7 +141,8 @@ final class ProofSignatures {
 
         @Override
         public SignatureProvider create(KeycloakSession session) {
-            return new Provider(builtIn.create(session), session, builtIn.getId());
+            SignatureProvider provider = builtIn.create(session);
+            return VersionGuard.active() ? new Provider(provider, session, builtIn.getId()) : provider;
         }
 
         @Override
@@ -143,9 +150,9 @@ final class ProofSignatures {
             return builtIn.getId();
         }
 
-        @Override
+        /** Keycloak 26.7's list of private JWK members (no {@code @Override}: older releases have none). */
         public Set<String> getJwkPrivateKeyClaims() {
-            return builtIn.getJwkPrivateKeyClaims();
+            return KeycloakApi.jwkPrivateKeyClaims(builtIn);
         }
 
         @Override

@@ -71,6 +71,16 @@ class AccountApiIT {
         assertEquals("alice", response.string("username"));
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"dpop", "DPOP"})
+    void schemeIsCaseInsensitive(String scheme) {
+        // RFC 9110 §11.1; Keycloak before 26.7 compares "DPoP" case-sensitively, the plugin writes it so first
+        Http.Response response = get(ACCOUNT, scheme + " " + token, Proofs.proof(key, "GET", ACCOUNT, token));
+
+        assertEquals(200, response.status(), response.toString());
+        assertEquals("alice", response.string("username"));
+    }
+
     @Test
     void boundTokenWithAProofOfItsKeyListsTheSessions() {
         Http.Response response = get(SESSIONS, "DPoP " + token, Proofs.proof(key, "GET", SESSIONS, token));

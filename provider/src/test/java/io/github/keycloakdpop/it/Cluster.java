@@ -92,15 +92,22 @@ final class Cluster {
 
     /** {@code docker/cluster.sh start} on free ports; fails (never skips) when PostgreSQL or the script is missing. */
     static Cluster start() {
-        Path dir = Path.of(required("cluster.dir"));
+        return start(Path.of(required("keycloak.home")), Path.of(required("cluster.dir")), "");
+    }
+
+    /**
+     * @param distribution the Keycloak distribution both nodes run
+     * @param options      more {@code kc.sh start} options for both nodes
+     */
+    static Cluster start(Path distribution, Path dir, String options) {
         Map<String, String> env = new HashMap<>();
         env.put("CLUSTER_DIR", dir.toString());
-        env.put("KEYCLOAK_DIST", required("keycloak.home"));
+        env.put("KEYCLOAK_DIST", distribution.toString());
         env.put("PLUGIN_JAR", required("keycloak.pluginJar"));
         env.put("REALM_FILE", required("keycloak.realmFile"));
         env.put("CLUSTER_PLUGIN", System.getProperty("keycloak.plugin", "true"));
         env.put("KC_HOSTNAME", PUBLIC_URL);
-        env.put("CLUSTER_KC_OPTIONS", "--log-level=INFO,io.github.keycloakdpop:DEBUG");
+        env.put("CLUSTER_KC_OPTIONS", ("--log-level=INFO,io.github.keycloakdpop:DEBUG " + options).strip());
         List<Integer> ports = freePorts(5);
         env.put("NODE_A_PORT", ports.get(0).toString());
         env.put("NODE_B_PORT", ports.get(1).toString());
@@ -139,6 +146,11 @@ final class Cluster {
     /** {@code docker/cluster.sh start-node a|b}: starts a stopped node; returns once it has joined the other. */
     void startNode(Node node) {
         run(Duration.ofMinutes(6), "start-node", node.name());
+    }
+
+    /** {@code docker/cluster.sh upgrade DIST}: both nodes stop and start again on another distribution, same database. */
+    void upgrade(Path distribution) {
+        run(Duration.ofMinutes(10), "upgrade", distribution.toString());
     }
 
     /** Stops both nodes and PostgreSQL; safe to call twice. */

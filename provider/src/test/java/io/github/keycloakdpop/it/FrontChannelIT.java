@@ -43,4 +43,16 @@ class FrontChannelIT {
         assertEquals("unauthorized_client", callback.get("error"), callback.toString());
         assertTrue(callback.get("error_description").contains("DPoP"), callback.toString());
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"token", "code id_token"})
+    void implicitAndHybridResponseTypesAreRefusedAtPar(String responseType) {
+        Http.Response par = Http.postForm(KeycloakServer.get().realmUri("protocol/openid-connect/ext/par/request"),
+                Http.form("client_id", CLIENT, "response_type", responseType, "redirect_uri", CodeFlow.REDIRECT_URI,
+                        "scope", "openid", "nonce", "n-0S6_WzA2Mj"), null, List.of());
+
+        assertEquals("unauthorized_client", par.string("error"), par.toString());
+        assertTrue(par.string("error_description").contains("DPoP"), par.toString());
+        assertFalse(par.json().containsKey("request_uri"), par.toString());
+    }
 }

@@ -20,7 +20,10 @@ import java.net.URI;
 import java.util.Date;
 import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,8 +52,16 @@ class JwtAuthorizationGrantIT {
 
     final ECKey key = Proofs.ecKey();
 
+    /** Keycloak 26.4 has no JWT authorization grant: there the grant type is refused, as without the plugin. */
+    static boolean grantExists() {
+        return KeycloakServer.atLeast(26, 5);
+    }
+
     @BeforeAll
     static void createIssuerAndClient() {
+        if (!grantExists()) {
+            return;
+        }
         Admin.createIdentityProvider(json("alias", IDP, "providerId", "jwt-authorization-grant", "enabled", true,
                 "config", json("issuer", ISSUER, "useJwksUrl", "false",
                         "publicKeySignatureVerifier", new JWKSet(SIGNING_KEY.toPublicJWK()).toString(),
@@ -82,6 +93,24 @@ class JwtAuthorizationGrantIT {
         return Http.postForm(TOKEN, form("grant_type", GRANT, "assertion", assertion), basic(CLIENT, SECRET), dpop);
     }
 
+
+    @Test
+    void onKeycloak26_4TheGrantTypeIsUnsupportedAsWithoutThePlugin() {
+        Assumptions.assumeFalse(grantExists(), "the JWT authorization grant exists from Keycloak 26.5 on");
+        Http.Response response = Http.postForm(TOKEN, form("grant_type", GRANT, "assertion", "a.b.c"),
+                basic("service", "service-secret"), List.of(Proofs.proof(key, "POST", TOKEN)));
+
+        assertEquals(400, response.status(), response.toString());
+        assertEquals("unsupported_grant_type", response.string("error"), response.toString());
+    }
+
+    @BeforeEach
+    void onlyWhereTheGrantExists(TestInfo test) {
+        if (!test.getTestMethod().orElseThrow().getName().startsWith("onKeycloak26_4")) {
+            Assumptions.assumeTrue(grantExists(), "Keycloak " + KeycloakServer.version()
+                    + " has no JWT authorization grant (it exists from 26.5 on)");
+        }
+    }
 
     @Test
     void assertionWithAProofGivesABoundToken() {

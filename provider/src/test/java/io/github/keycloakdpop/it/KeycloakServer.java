@@ -90,6 +90,61 @@ public final class KeycloakServer {
         return withoutDpopFeature;
     }
 
+    /** The Keycloak release under test, e.g. {@code 26.4.7}, read from its distribution's {@code keycloak-common} jar. */
+    public static String version() {
+        if (inContainer()) {
+            return System.getProperty("keycloak.version", "26.7.3");
+        }
+        Path lib = Path.of(required("keycloak.home")).resolve("lib/lib/main");
+        try (Stream<Path> jars = Files.list(lib)) {
+            String jar = jars.map(p -> p.getFileName().toString())
+                    .filter(name -> name.startsWith("org.keycloak.keycloak-common-") && name.endsWith(".jar"))
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no keycloak-common jar in " + lib));
+            return jar.substring("org.keycloak.keycloak-common-".length(), jar.length() - ".jar".length());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Whether the Keycloak under test is {@code major.minor} or newer. */
+    public static boolean atLeast(int major, int minor) {
+        String[] v = version().split("[.-]");
+        int ma = Integer.parseInt(v[0]);
+        int mi = Integer.parseInt(v[1]);
+        return ma > major || ma == major && mi >= minor;
+    }
+
+    /**
+     * A Keycloak that reports another version: a copy of the distribution under test whose {@code keycloak-common}
+     * jar says {@code version} (all the plugin reads, through {@code org.keycloak.common.Version}), started with
+     * {@code options}. What {@link VersionGuardIT} needs to see the guard at work on a release it was not tested on.
+     * Not shared; the caller stops it.
+     */
+    public static KeycloakServer posingAs(String version, List<String> options) {
+        Path home = Path.of(required("keycloak.home"));
+        Path copy = home.resolveSibling(home.getFileName() + "-as-" + version);
+        try {
+            copyTree(home, copy);
+            try (Stream<Path> jars = Files.list(copy.resolve("lib/lib/main"))) {
+                Path common = jars.filter(p -> p.getFileName().toString().startsWith("org.keycloak.keycloak-common-"))
+                        .findFirst().orElseThrow();
+                try (java.nio.file.FileSystem jar = java.nio.file.FileSystems.newFileSystem(common)) {
+                    Path properties = jar.getPath("/keycloak-version.properties");
+                    String text = Files.readString(properties).replaceAll("(?m)^version=.*$", "version=" + version);
+                    Files.writeString(properties, text);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return start(copy, options);
+    }
+
+    /** Stops a server made by {@link #posingAs}. */
+    public void stopServer() {
+        stop();
+    }
+
     public URI realmUri(String path) {
         return baseUri.resolve("/realms/" + REALM + "/" + path);
     }
@@ -100,7 +155,8 @@ public final class KeycloakServer {
 
     private static KeycloakServer start(Path home, List<String> options) {
         boolean plugin = Boolean.parseBoolean(System.getProperty("keycloak.plugin", "true"));
-        Path log = options.isEmpty() ? Path.of(System.getProperty("keycloak.log", home.resolve("keycloak.log").toString()))
+        Path log = options.isEmpty() && !home.getFileName().toString().contains("-as-")
+                ? Path.of(System.getProperty("keycloak.log", home.resolve("keycloak.log").toString()))
                 : home.resolve("keycloak.log");
         try {
             resetState(home, plugin);
@@ -116,7 +172,17 @@ public final class KeycloakServer {
                     // A narrower list than Keycloak can verify, so that DiscoveryIT sees the policy at work.
                     "--spi-dpop-policy--default--algorithms=" + String.join(",", ALGORITHMS),
                     "--spi-dpop-policy--default--off-realms=" + OFF_REALM,
+
                     "--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri=" + ciba.uri()));
+            if (atLeast(26, 5) && !atLeast(26, 7)) {
+                // JwtAuthorizationGrantIT: the grant is a preview feature before 26.7 (and absent before 26.5)
+                command.add("--features=jwt-authorization-grant");
+            }
+            if (options.stream().noneMatch(o -> o.contains("untested-keycloak"))) {
+                // what the version guard does on a release it was not tested on (-Dkeycloak.test.untested)
+                command.add("--spi-dpop-policy--default--untested-keycloak="
+                        + System.getProperty("keycloak.untested", "builtin-only"));
+            }
             command.addAll(options);
             ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile());

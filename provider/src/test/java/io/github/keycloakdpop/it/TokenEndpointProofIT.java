@@ -114,6 +114,22 @@ class TokenEndpointProofIT {
         assertEquals(200, response.status(), response.toString());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"service", "legacy"})
+    void proofWithAnUnpairedSurrogateIsRefused(String client) throws JOSEException {
+        // RFC 8259 §8.2: "\ud800" alone decodes to no character. Keycloak 26.4 and 26.5 accept such a proof by
+        // themselves, 26.7 refuses it; with the plugin every release refuses it with invalid_dpop_proof.
+        String header = com.nimbusds.jose.util.Base64URL.encode(com.nimbusds.jose.util.JSONObjectUtils.toJSONString(
+                Proofs.header(KEY.toPublicJWK(), "ES256"))).toString();
+        String claims = "{\"jti\":\"\\ud800" + java.util.UUID.randomUUID() + "\",\"htm\":\"POST\",\"htu\":\"" + TOKEN
+                + "\",\"iat\":" + System.currentTimeMillis() / 1000 + "}";
+        String input = header + "." + com.nimbusds.jose.util.Base64URL.encode(claims);
+        String proof = input + "." + new ECDSASigner(KEY).sign(new com.nimbusds.jose.JWSHeader(JWSAlgorithm.ES256),
+                input.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+        assertInvalidProof(clientCredentials(client, List.of(proof)));
+    }
+
     @Test
     void htuEquivalentButWrittenDifferentlyIsRefusedWithTheFormToSend() {
         // RFC 3986 normalization makes %74 the same as "t", but Keycloak's built-in re-check compares with
