@@ -40,8 +40,8 @@ final class ClaimChecks {
         }
     }
 
-    /** RFC 9449 §4.3 item 9; with {@code literal}, also written as Keycloak's own re-check wants it. */
-    static String htu(Map<String, Object> claims, URI requestUri, Htu.Target target, boolean literal)
+    /** RFC 9449 §4.3 item 9; with {@code policy.literalHtu()}, also written as Keycloak's own re-check wants it. */
+    static String htu(Map<String, Object> claims, URI requestUri, Htu.Target target, ProofPolicy policy)
             throws DPoPProofException {
         Object htu = claims.get("htu");
         if (htu == null) {
@@ -50,12 +50,17 @@ final class ClaimChecks {
         if (htu instanceof String s && s.equals(target.literal()) && target.literalMatches()) {
             return s; // sent exactly as expected: both comparisons were made once for this request URI
         }
-        if (!(htu instanceof String s) || !Htu.matchesNormalized(s, target.normalized())) {
-            throw new DPoPProofException("DPoP proof htu does not match " + target.literal());
+        // The descriptions quote neither htu nor the request URI: the latter can carry the caller's Host header.
+        if (!(htu instanceof String s)) {
+            throw new DPoPProofException("DPoP proof htu is not an absolute http(s) URI without userinfo");
         }
-        if (literal && !Htu.writtenSameWay(s, requestUri)) {
-            throw new DPoPProofException("DPoP proof htu is equivalent to " + target.literal()
-                    + " but not written the same way; send it exactly as " + target.literal());
+        if (!Htu.matchesNormalized(s, target.normalized())) {
+            throw new DPoPProofException(Htu.mismatch(s, target.normalized()));
+        }
+        if (policy.literalHtu() && !Htu.writtenSameWay(s, requestUri, policy.literalHtuKeepsFragment())) {
+            throw new DPoPProofException("DPoP proof htu is equivalent to the request URI but not written the same way: "
+                    + (policy.literalHtuKeepsFragment() && s.indexOf('#') >= 0 ? "send it without a fragment"
+                    : "send it without an explicit default port, dot segments or percent-encoded unreserved characters"));
         }
         return s;
     }

@@ -131,18 +131,43 @@ record CompactJws(byte[] header, byte[] claims, byte[] signature, byte[] signing
     }
 
     /**
-     * Decodes unpadded base64url; null if {@code s} has any other character or an impossible length. The JDK's
-     * decoder refuses every character outside the base64url alphabet and a length of 4k+1; it only also takes
-     * padding, which is refused here.
+     * Decodes unpadded, canonical base64url; null if {@code s} has any other character, an impossible length or
+     * unused bits set ({@link #canonical}). The JDK's decoder refuses every character outside the base64url alphabet
+     * and a length of 4k+1; it only also takes padding and non-zero unused bits, which are refused here.
      */
     static byte[] base64url(String s) {
         byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1); // any other character becomes '?', refused
         return base64url(bytes, 0, bytes.length);
     }
 
-    /** {@code bytes[from, to)} as unpadded base64url, decoded; null if it is not. */
+    /**
+     * Whether the unused low bits of the last character are zero (RFC 4648 §3.5, RFC 7515 §2): otherwise another
+     * string decodes to the same octets, and whoever hashes the string rather than the octets (Keycloak's thumbprint
+     * of a proof key does) sees another value. The length is that of valid base64url.
+     */
+    static boolean canonical(String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
+        return canonical(bytes, 0, bytes.length);
+    }
+
+    private static boolean canonical(byte[] bytes, int from, int to) {
+        int unusedBits = switch ((to - from) % 4) {
+            case 2 -> 4;
+            case 3 -> 2;
+            default -> 0;
+        };
+        if (unusedBits == 0 || to == from) {
+            return true;
+        }
+        int value = ALPHABET.indexOf(bytes[to - 1]);
+        return value < 0 || (value & ((1 << unusedBits) - 1)) == 0; // a character outside the alphabet: not this check
+    }
+
+    private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    /** {@code bytes[from, to)} as unpadded, canonical base64url, decoded; null if it is not. */
     private static byte[] base64url(byte[] bytes, int from, int to) {
-        if (contains(bytes, from, to, (byte) '=')) {
+        if (contains(bytes, from, to, (byte) '=') || !canonical(bytes, from, to)) {
             return null;
         }
         try {
@@ -158,7 +183,9 @@ record CompactJws(byte[] header, byte[] claims, byte[] signature, byte[] signing
     private static byte[] segment(byte[] bytes, int from, int to) throws DPoPProofException {
         byte[] decoded = from < to ? base64url(bytes, from, to) : null;
         if (decoded == null) {
-            throw new DPoPProofException("DPoP proof is not a compact JWS");
+            throw new DPoPProofException(from < to && !canonical(bytes, from, to)
+                    ? "DPoP proof is not a compact JWS: a segment is not canonical base64url (unused bits set)"
+                    : "DPoP proof is not a compact JWS");
         }
         return decoded;
     }

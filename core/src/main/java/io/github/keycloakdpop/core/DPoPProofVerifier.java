@@ -85,7 +85,7 @@ public final class DPoPProofVerifier {
         ClaimChecks.htm(claims, request.htm());
         stage[0] = DPoPProofException.Reason.HTU;
         Htu.Target target = Htu.target(request.htu());
-        String htu = ClaimChecks.htu(claims, request.htu(), target, policy.literalHtu());
+        String htu = ClaimChecks.htu(claims, request.htu(), target, policy);
         stage[0] = DPoPProofException.Reason.TIME;
         BigDecimal iat = ClaimChecks.iat(claims, now, policy.maxAge(), policy.clockSkew());
         ClaimChecks.exp(claims, now, policy.clockSkew());

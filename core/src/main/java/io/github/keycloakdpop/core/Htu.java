@@ -84,6 +84,24 @@ public final class Htu {
         return target;
     }
 
+    /**
+     * Why a proof's {@code htu} does not denote the request URI, in words that quote neither (a request URI can carry
+     * the caller's Host header): which part differs, or that it is no absolute http(s) URI.
+     */
+    static String mismatch(String proofHtu, String normalizedRequestUri) {
+        URI proof;
+        try {
+            proof = URI.create(normalize(proofHtu));
+        } catch (IllegalArgumentException e) {
+            return "DPoP proof htu is not an absolute http(s) URI without userinfo";
+        }
+        URI request = URI.create(normalizedRequestUri);
+        String part = !proof.getScheme().equals(request.getScheme()) ? "scheme"
+                : !proof.getHost().equals(request.getHost()) ? "host"
+                : proof.getPort() != request.getPort() ? "port" : "path";
+        return "DPoP proof htu does not match the request URI: its " + part + " differs";
+    }
+
     /** Whether a proof's {@code htu} denotes the request URI; false if {@code proofHtu} is not an http(s) URI. */
     public static boolean matches(String proofHtu, URI requestUri) {
         return matchesNormalized(proofHtu, normalize(requestUri.toASCIIString()));
@@ -98,17 +116,23 @@ public final class Htu {
         }
     }
 
+    /** {@link #writtenSameWay(String, URI, boolean)} as Keycloak 26.7 compares: query and fragment dropped. */
+    public static boolean writtenSameWay(String proofHtu, URI requestUri) {
+        return writtenSameWay(proofHtu, requestUri, false);
+    }
+
     /**
      * Whether {@code proofHtu} is written the way Keycloak's built-in DPoP check wants it: {@link URI#equals} against
-     * the request URI, query dropped on both sides. A fragment in {@code htu} is refused: the built-in drops only the
-     * query, so it would compare the fragment against a request URI that has none.
+     * the request URI, query and fragment dropped on both sides (Keycloak 26.7). With {@code keepsFragment}, as
+     * Keycloak before 26.7 compares, only the query is dropped, so an {@code htu} with a fragment is refused: the
+     * fragment would be compared against a request URI that has none.
      */
-    public static boolean writtenSameWay(String proofHtu, URI requestUri) {
-        if (proofHtu.indexOf('#') >= 0) {
+    public static boolean writtenSameWay(String proofHtu, URI requestUri, boolean keepsFragment) {
+        if (keepsFragment && proofHtu.indexOf('#') >= 0) {
             return false;
         }
         try {
-            return new URI(cut(proofHtu, "?")).equals(new URI(withoutQueryAndFragment(requestUri)));
+            return new URI(cut(cut(proofHtu, "#"), "?")).equals(new URI(withoutQueryAndFragment(requestUri)));
         } catch (URISyntaxException e) {
             return false;
         }

@@ -152,7 +152,9 @@ final class JwkChecks {
     private static byte[] octets(Map<String, Object> jwk, String member) throws DPoPProofException {
         byte[] octets = jwk.get(member) instanceof String s ? CompactJws.base64url(s) : null;
         if (octets == null) {
-            throw new DPoPProofException("DPoP proof jwk " + member + " must be a base64url string");
+            throw new DPoPProofException(jwk.get(member) instanceof String s && !CompactJws.canonical(s)
+                    ? "DPoP proof jwk " + member + " must be canonical base64url (unused bits set in its last character)"
+                    : "DPoP proof jwk " + member + " must be a base64url string");
         }
         return octets;
     }

@@ -13,10 +13,13 @@ import java.util.TreeSet;
  * @param maxProofLength    largest DPoP header value accepted, checked before any decoding
  * @param maxJtiLength      longest {@code jti} accepted (RFC 9449 §11.1: bound what the replay store keeps)
  * @param literalHtu        also require {@code htu} to be written the way Keycloak's built-in DPoP check
- *                          compares it ({@link java.net.URI#equals}), so we never accept a proof it then refuses
+ *                          compares it ({@link java.net.URI#equals}, query dropped), so we never accept a proof it
+ *                          then refuses
+ * @param literalHtuKeepsFragment with {@code literalHtu}: that comparison keeps a fragment of {@code htu}, as
+ *                          Keycloak's does before 26.7 (so a fragment is refused); 26.7 drops it, as RFC 9449 says
  */
 public record ProofPolicy(Set<String> allowedAlgorithms, Duration maxAge, Duration clockSkew,
-                          int maxProofLength, int maxJtiLength, boolean literalHtu) {
+                          int maxProofLength, int maxJtiLength, boolean literalHtu, boolean literalHtuKeepsFragment) {
 
     /** Asymmetric JWS algorithms (RFC 7518, RFC 8037) this verifier can check. */
     public static final Set<String> ALL_ASYMMETRIC =
@@ -38,27 +41,42 @@ public record ProofPolicy(Set<String> allowedAlgorithms, Duration maxAge, Durati
         }
     }
 
-    /** Same as the canonical constructor with {@code literalHtu = true}. */
+    /** Same as the canonical constructor with {@code literalHtu = true}, the fragment dropped (Keycloak 26.7). */
     public ProofPolicy(Set<String> allowedAlgorithms, Duration maxAge, Duration clockSkew,
                        int maxProofLength, int maxJtiLength) {
-        this(allowedAlgorithms, maxAge, clockSkew, maxProofLength, maxJtiLength, true);
+        this(allowedAlgorithms, maxAge, clockSkew, maxProofLength, maxJtiLength, true, false);
+    }
+
+    /** Same as the canonical constructor with the fragment dropped (Keycloak 26.7). */
+    public ProofPolicy(Set<String> allowedAlgorithms, Duration maxAge, Duration clockSkew,
+                       int maxProofLength, int maxJtiLength, boolean literalHtu) {
+        this(allowedAlgorithms, maxAge, clockSkew, maxProofLength, maxJtiLength, literalHtu, false);
     }
 
     public static ProofPolicy defaults() {
-        return new ProofPolicy(ALL_ASYMMETRIC, Duration.ofSeconds(10), Duration.ofSeconds(10), 8192, 256, true);
+        return new ProofPolicy(ALL_ASYMMETRIC, Duration.ofSeconds(10), Duration.ofSeconds(10), 8192, 256, true, false);
     }
 
     public ProofPolicy withAllowedAlgorithms(Set<String> algs) {
-        return new ProofPolicy(algs, maxAge, clockSkew, maxProofLength, maxJtiLength, literalHtu);
+        return new ProofPolicy(algs, maxAge, clockSkew, maxProofLength, maxJtiLength, literalHtu,
+                literalHtuKeepsFragment);
     }
 
     /** This policy with another proof window, for a realm or client narrower than the server. */
     public ProofPolicy withWindow(Duration maxAge, Duration clockSkew) {
-        return new ProofPolicy(allowedAlgorithms, maxAge, clockSkew, maxProofLength, maxJtiLength, literalHtu);
+        return new ProofPolicy(allowedAlgorithms, maxAge, clockSkew, maxProofLength, maxJtiLength, literalHtu,
+                literalHtuKeepsFragment);
     }
 
     public ProofPolicy withLiteralHtu(boolean literal) {
-        return new ProofPolicy(allowedAlgorithms, maxAge, clockSkew, maxProofLength, maxJtiLength, literal);
+        return new ProofPolicy(allowedAlgorithms, maxAge, clockSkew, maxProofLength, maxJtiLength, literal,
+                literalHtuKeepsFragment);
+    }
+
+    /** @param keepsFragment whether the literal comparison keeps a fragment of {@code htu} (Keycloak before 26.7) */
+    public ProofPolicy withLiteralHtuKeepingFragment(boolean keepsFragment) {
+        return new ProofPolicy(allowedAlgorithms, maxAge, clockSkew, maxProofLength, maxJtiLength, literalHtu,
+                keepsFragment);
     }
 
     private static Set<String> checkAlgorithms(Set<String> algs) {

@@ -24,7 +24,10 @@ class CompactJwsTest {
 
     private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-    /** The decoder before: every character checked against the base64url alphabet, then the JDK's decoder. */
+    /**
+     * The decoder before: every character checked against the base64url alphabet, then the JDK's decoder; and only
+     * the canonical spelling, the one that encoding the octets again gives (RFC 4648 §3.5).
+     */
     private static byte[] alphabetChecked(String s) {
         if (s.length() % 4 == 1) {
             return null;
@@ -34,7 +37,17 @@ class CompactJwsTest {
                 return null;
             }
         }
-        return Base64.getUrlDecoder().decode(s);
+        byte[] octets = Base64.getUrlDecoder().decode(s);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(octets).equals(s) ? octets : null;
+    }
+
+    @Test
+    void nonCanonicalBase64urlIsRefused() {
+        // "AB" and "AA" both decode to one zero octet in a lenient decoder; only "AA" is its spelling
+        assertArrayEquals(new byte[] {0}, CompactJws.base64url("AA"));
+        assertNull(CompactJws.base64url("AB"));
+        assertNull(CompactJws.base64url("AAB")); // two octets, two unused bits set
+        assertArrayEquals(new byte[] {0, 0}, CompactJws.base64url("AAA"));
     }
 
     @Test

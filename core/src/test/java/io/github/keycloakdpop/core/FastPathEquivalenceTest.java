@@ -70,6 +70,11 @@ class FastPathEquivalenceTest {
 
             Outcome outcome = bothPaths().outcome(Proofs.request(proof));
             acceptedAndRefused.computeIfAbsent(mutation, m -> new int[2])[outcome.accepted() ? 0 : 1]++;
+            if (mutation == Mutation.NON_CANONICAL_JWK_PADDING) {
+                // set unused bits give the key a second spelling, and Keycloak another thumbprint: refused (RFC 7515
+                // §2); a member whose length leaves no unused bits cannot be mutated so, and stays valid
+                assertEquals(!hasUnusedBits(valid), outcome.accepted(), "non-canonical base64url in the jwk is refused");
+            }
             if (outcome.accepted()) {
                 assertEquals(signer.key().computeThumbprint().toString(), outcome.proof().jkt(), "jkt as Nimbus computes it");
             }
@@ -77,7 +82,6 @@ class FastPathEquivalenceTest {
         int[] none = acceptedAndRefused.get(Mutation.NONE);
         assertEquals(0, none[1], "every untouched proof is valid");
         assertEquals(0, acceptedAndRefused.get(Mutation.HIGH_LOW_S)[1], "both paths accept either S");
-        assertEquals(0, acceptedAndRefused.get(Mutation.NON_CANONICAL_JWK_PADDING)[1], "padding bits do not change the key");
         for (Mutation refused : List.of(Mutation.FLIP_SIGNATURE_BIT, Mutation.TRUNCATE_SIGNATURE, Mutation.EXTEND_SIGNATURE,
                 Mutation.OTHER_PROOFS_SIGNATURE, Mutation.R_PLUS_N, Mutation.S_PLUS_N, Mutation.ZERO_R)) {
             assertEquals(0, acceptedAndRefused.get(refused)[0], refused + " is never accepted");
@@ -195,6 +199,13 @@ class FastPathEquivalenceTest {
         jwk.put(member, withPaddingBits((String) jwk.get(member)));
         header.put("jwk", jwk);
         return Proofs.json(header).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static boolean hasUnusedBits(String proof) {
+        Map<String, Object> jwk = (Map<String, Object>) jsonMap(decode(proof.substring(0, proof.indexOf('.')))).get("jwk");
+        String member = (String) (jwk.containsKey("x") ? jwk.get("x") : jwk.get("n"));
+        return member.length() % 4 != 0;
     }
 
     private static String withPaddingBits(String base64url) {

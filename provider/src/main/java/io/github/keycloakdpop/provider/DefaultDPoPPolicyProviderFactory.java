@@ -13,6 +13,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import io.github.keycloakdpop.provider.keycloak.KeycloakBehaviour;
 import io.github.keycloakdpop.provider.keycloak.KeycloakInternals;
 import io.github.keycloakdpop.provider.keycloak.VersionGuard;
 import org.jboss.logging.Logger;
@@ -113,7 +114,9 @@ public class DefaultDPoPPolicyProviderFactory implements DPoPPolicyProviderFacto
                 Duration.ofSeconds(config.getInt("max-age", (int) defaults.maxAge().toSeconds())),
                 Duration.ofSeconds(config.getInt("clock-skew", (int) defaults.clockSkew().toSeconds())),
                 config.getInt("max-proof-length", defaults.maxProofLength()),
-                defaults.maxJtiLength(), true);
+                defaults.maxJtiLength(), true,
+                // Keycloak's re-check compares htu without its fragment from 26.7 on; before, with it
+                !KeycloakBehaviour.recheckDropsHtuFragment());
         checkInsideBuiltInWindow(configured);
         policy = configured;
         nonceMode = checkNonceMode(config.get("nonce", "clients"));

@@ -48,7 +48,9 @@ public class LogoutRevocationProofGate implements ContainerRequestFilter {
         List<String> dpop = request.getHeaders().get("DPoP");
         if (dpop != null && !dpop.isEmpty()) {
             try {
-                VerifiedProof proof = ProofGate.verifier(session, realm).verify(new ProofRequest(dpop,
+                // RFC 9449 alone: Keycloak checks no proof at logout and revocation, so htu needs no literal spelling
+                VerifiedProof proof = ProofGate.verifier(session.getProvider(DPoPPolicyProvider.class)
+                        .proofPolicy(realm).withLiteralHtu(false), ProofGate.singleUse(session)).verify(new ProofRequest(dpop,
                         request.getMethod(), session.getContext().getUri().getAbsolutePath(), null, realm.getName()));
                 session.setAttribute(ProofGate.VERIFIED_PROOF, proof);
                 ProofSignatures.remember(session, dpop.get(0), proof);

@@ -23,7 +23,10 @@ final class NonceChallenge {
     static final String HEADER = "DPoP-Nonce";
     static final String USE_DPOP_NONCE = "use_dpop_nonce";
 
-    /** What to answer: {@code refusal} null lets the request through; {@code nonce} non-null goes in DPoP-Nonce. */
+    /**
+     * What to answer: {@code refusal} null lets the request through; {@code nonce} non-null goes in DPoP-Nonce, on a
+     * success as on a refusal, with {@code Cache-Control: no-store} (RFC 9449 §8.2).
+     */
     record Outcome(String refusal, String nonce) {
         static final Outcome NOTHING = new Outcome(null, null);
     }
@@ -58,8 +61,9 @@ final class NonceChallenge {
         List<byte[]> secrets = secrets(session, realm, algorithm);
         DPoPNonces nonces = session.getProvider(DPoPPolicyProvider.class).nonces();
         return switch (nonces.check(nonce, secrets, scope)) {
-            case CURRENT -> Outcome.NOTHING;
-            case VALID_RENEW -> new Outcome(null, nonces.issue(secrets.get(0), scope));
+            // RFC 9449 §8.2: the current nonce on every success too, so that a client in regular use never needs a
+            // failed round trip when the step rolls over (the same nonce throughout a step)
+            case CURRENT, VALID_RENEW -> new Outcome(null, nonces.issue(secrets.get(0), scope));
             case INVALID -> new Outcome(nonce == null ? missing
                     : "DPoP proof nonce is not valid or has expired: use the one in the DPoP-Nonce header",
                     nonces.issue(secrets.get(0), scope));

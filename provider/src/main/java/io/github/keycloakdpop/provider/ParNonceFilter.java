@@ -39,6 +39,7 @@ public class ParNonceFilter implements ContainerResponseFilter {
         NonceChallenge.Outcome outcome = NonceChallenge.check(session, session.getContext().getClient());
         if (outcome.nonce() != null) {
             response.getHeaders().putSingle(NonceChallenge.HEADER, outcome.nonce());
+            response.getHeaders().putSingle("Cache-Control", "no-store"); // RFC 9449 §8.2
         }
         if (outcome.refusal() != null) {
             DPoPMetrics.nonceChallenge(DPoPMetrics.Endpoint.PAR);

@@ -5,9 +5,10 @@ import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.PathSegment;
-import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -24,15 +25,16 @@ import org.keycloak.util.JsonSerialization;
 /**
  * Says why a {@code dpop-policy} executor's settings cannot be saved. Keycloak asks the executor's configuration
  * only for yes or no ({@link DPoPPolicyExecutorFactory.Configuration#validateConfig}) and then answers with a generic
- * message, so the admin REST call that saves client profiles is checked here first, with the reasons spelled out.
- * Keycloak still authenticates and authorizes the call, and still runs its own validation.
+ * message; where it refused a client-profiles save with {@code 400}, this filter replaces that answer with the
+ * reasons spelled out. Keycloak decides everything first, its permission check included: a caller it would not let
+ * save gets its {@code 403}, and nothing but Keycloak's own refusal is rewritten. The body is read whole and handed
+ * on unchanged.
  */
 @Provider
 @Priority(Priorities.AUTHENTICATION)
-public class PolicyConfigGate implements ContainerRequestFilter {
+public class PolicyConfigGate implements ContainerRequestFilter, ContainerResponseFilter {
 
-    /** Saved profiles larger than this are left to Keycloak (which refuses nothing for size either). */
-    private static final int MAX_BODY = 1024 * 1024;
+    private static final String BODY = PolicyConfigGate.class.getName() + ".body";
 
     @Override
     public void filter(ContainerRequestContext request) {
@@ -41,11 +43,19 @@ public class PolicyConfigGate implements ContainerRequestFilter {
         }
         byte[] body;
         try {
-            body = request.getEntityStream().readNBytes(MAX_BODY);
+            body = request.getEntityStream().readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         request.setEntityStream(new ByteArrayInputStream(body));
+        request.setProperty(BODY, body);
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        if (response.getStatus() != 400 || !(request.getProperty(BODY) instanceof byte[] body)) {
+            return;
+        }
         List<String> problems = problems(body, DefaultDPoPPolicyProviderFactory.serverPolicy());
         if (!problems.isEmpty()) {
             String description = String.join(". ", problems);
@@ -53,8 +63,7 @@ public class PolicyConfigGate implements ContainerRequestFilter {
             error.put("error", "invalid_dpop_policy");
             error.put("error_description", description);
             error.put("errorMessage", description); // the field Keycloak's admin API errors use
-            request.abortWith(Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON_TYPE)
-                    .entity(error).build());
+            response.setEntity(error, new java.lang.annotation.Annotation[0], MediaType.APPLICATION_JSON_TYPE);
         }
     }
 

@@ -106,7 +106,7 @@ public class ProofGate implements ContainerRequestFilter {
     }
 
     /** The plugin's own single-use entries, in Keycloak's single-use store (cluster-wide). */
-    private static ReplayGuard singleUse(KeycloakSession session) {
+    static ReplayGuard singleUse(KeycloakSession session) {
         return (key, ttl) -> session.singleUseObjects().putIfAbsent(key, ttl);
     }
 

@@ -47,7 +47,9 @@ public class ResourceChallenges implements ContainerResponseFilter {
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
         Object renewed = session.getAttribute(ResourceEndpoints.RENEWED_NONCE);
         if (renewed != null) {
-            response.getHeaders().putSingle(NonceChallenge.HEADER, renewed); // RFC 9449 §9: switch to a newer nonce
+            // RFC 9449 §9: the current resource nonce on every success, uncacheable
+            response.getHeaders().putSingle(NonceChallenge.HEADER, renewed);
+            response.getHeaders().putSingle("Cache-Control", "no-store");
         }
         RealmModel realm = session.getContext().getRealm();
         int status = response.getStatus();

@@ -78,7 +78,10 @@ class NonceIT {
         assertEquals(200, response.status(), response.toString());
         assertEquals("DPoP", response.string("token_type"));
         assertEquals(Proofs.jkt(key), Tokens.cnfJkt(response.string("access_token")));
-        assertNull(response.header("DPoP-Nonce"), "a current nonce needs no new one");
+        // RFC 9449 §8.2: the current nonce on every success, once, uncacheable
+        assertEquals(1, response.headers("DPoP-Nonce").size(), response.toString());
+        assertEquals(32, response.header("DPoP-Nonce").length(), response.toString());
+        assertEquals("no-store", response.header("Cache-Control"), response.toString());
     }
 
     @Test

@@ -176,6 +176,34 @@ class RealmPolicyIT {
     }
 
     @Test
+    void aCallerKeycloakWouldNotLetSaveGetsKeycloaksAnswer() {
+        // alice has no admin role: Keycloak answers 403 before any validation, and so does the plugin
+        Http.Response login = Http.postForm(KC.tokenEndpoint(), form("grant_type", "password", "username", "alice",
+                "password", "alice"), basic("legacy", "legacy-secret"), List.of());
+        assertEquals(200, login.status(), login.toString());
+        Http.Response response = Admin.call(KC.baseUri, login.string("access_token"), "PUT", "/client-policies/profiles",
+                Admin.json("profiles", List.of(Admin.json("name", "dpop-narrow", "executors", List.of(Admin.json(
+                        "executor", "dpop-policy", "configuration", Admin.json("max-age", "30")))))));
+
+        assertEquals(403, response.status(), response.toString());
+        assertTrue(!response.body().contains("dpop"), "no policy detail for a caller without rights: " + response);
+    }
+
+    @Test
+    void aProfilesDocumentOverOneMebibyteIsSavedWhole() {
+        // nothing of the body is cut: Keycloak reads what it would have read without the plugin
+        String description = "x".repeat(1_200_000);
+        Http.Response response = Admin.call("PUT", "/client-policies/profiles", Admin.json("profiles", List.of(Admin.json(
+                "name", "dpop-narrow", "description", description, "executors", List.of(Admin.json(
+                        "executor", "dpop-policy", "configuration", Admin.json("max-age", "5")))))));
+
+        assertEquals(204, response.status(), response.toString());
+        Http.Response saved = Admin.call("GET", "/client-policies/profiles", null);
+        assertTrue(saved.body().contains(description), "saved whole");
+        assertEquals(204, Admin.call("PUT", "/client-policies/profiles", Admin.json("profiles", List.of())).status());
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void adminConsoleHasTheExecutorsLabelsAndHelpTexts() throws ParseException {
         Http.Response messages = Http.get(KC.baseUri.resolve("resources/" + KeycloakServer.REALM + "/admin/en"), Map.of());

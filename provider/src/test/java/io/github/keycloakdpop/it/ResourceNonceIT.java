@@ -92,7 +92,10 @@ class ResourceNonceIT {
 
         assertEquals(200, response.status(), response.toString());
         assertEquals("alice", response.string("preferred_username"));
-        assertNull(response.header("DPoP-Nonce"), "a current nonce needs no new one");
+        // RFC 9449 §9 with §8.2: the current nonce on every success, once, uncacheable
+        assertEquals(1, response.headers("DPoP-Nonce").size(), response.toString());
+        assertEquals(32, response.header("DPoP-Nonce").length(), response.toString());
+        assertEquals("no-store", response.header("Cache-Control"), response.toString());
     }
 
     @Test

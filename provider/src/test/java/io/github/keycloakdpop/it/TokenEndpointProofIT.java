@@ -130,6 +130,49 @@ class TokenEndpointProofIT {
         assertInvalidProof(clientCredentials(client, List.of(proof)));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"service", "legacy"})
+    void keyMemberWithUnusedBitsSetIsRefused(String client) throws JOSEException {
+        // One P-256 key, two spellings of x: the last of its 43 characters carries 2 unused bits. Keycloak hashes the
+        // string as sent, the plugin the octets: two cnf.jkt for one key unless the second spelling is refused.
+        Map<String, Object> jwk = new java.util.LinkedHashMap<>(KEY.toPublicJWK().toJSONObject());
+        String x = (String) jwk.get("x");
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        jwk.put("x", x.substring(0, 42) + alphabet.charAt(alphabet.indexOf(x.charAt(42)) | 1));
+        Map<String, Object> header = Proofs.header(KEY.toPublicJWK(), "ES256");
+        header.put("jwk", jwk);
+
+        Http.Response response = clientCredentials(client, List.of(Proofs.raw(header, Proofs.claims("POST", TOKEN),
+                new ECDSASigner(KEY), JWSAlgorithm.ES256)));
+
+        assertInvalidProof(response);
+        assertEquals("DPoP proof jwk x must be canonical base64url (unused bits set in its last character)",
+                response.string("error_description"), response.toString());
+    }
+
+    @Test
+    void descriptionsQuoteNoRequestBytes() {
+        // Keycloak in development mode builds its URLs from the Host header: a description naming the request URL
+        // would hand the caller's bytes back.
+        // (java.net.http will not send another Host header: a raw HTTP/1.1 request)
+        String body = "grant_type=client_credentials";
+        String request = "POST " + TOKEN.getRawPath() + " HTTP/1.1\r\nHost: attacker.example\r\n"
+                + "Authorization: " + basic("service", "service-secret") + "\r\nDPoP: " + Proofs.proof(KEY, "POST", TOKEN)
+                + "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " + body.length()
+                + "\r\nConnection: close\r\n\r\n" + body;
+        String response;
+        try (java.net.Socket socket = new java.net.Socket(TOKEN.getHost(), TOKEN.getPort())) {
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+
+        assertTrue(response.startsWith("HTTP/1.1 400"), response);
+        assertTrue(response.contains("\"DPoP proof htu does not match the request URI: its host differs\""), response);
+        assertTrue(!response.contains("attacker.example"), response);
+    }
+
     @Test
     void htuEquivalentButWrittenDifferentlyIsRefusedWithTheFormToSend() {
         // RFC 3986 normalization makes %74 the same as "t", but Keycloak's built-in re-check compares with
@@ -139,7 +182,9 @@ class TokenEndpointProofIT {
         Http.Response response = clientCredentials(List.of(Proofs.proof(KEY, JWSAlgorithm.ES256, "POST", encoded)));
 
         assertInvalidProof(response);
-        assertTrue(response.string("error_description").contains("send it exactly as " + TOKEN), response.toString());
+        assertEquals("DPoP proof htu is equivalent to the request URI but not written the same way: send it without an "
+                + "explicit default port, dot segments or percent-encoded unreserved characters",
+                response.string("error_description"), response.toString());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -18,6 +18,14 @@ public final class KeycloakBehaviour {
         return atLeast(26, 7);
     }
 
+    /**
+     * Whether Keycloak's own proof check drops a fragment of {@code htu} before comparing it with the request URI, as
+     * RFC 9449 §4.3 says (26.7 on, {@code DPoPUtil.normalize}); before, it keeps it and refuses such a proof.
+     */
+    public static boolean recheckDropsHtuFragment() {
+        return atLeast(26, 7);
+    }
+
     static boolean atLeast(int major, int minor) {
         KeycloakVersion running = VersionGuard.current().version();
         return !running.known() || running.major() > major || running.major() == major && running.minor() >= minor;
