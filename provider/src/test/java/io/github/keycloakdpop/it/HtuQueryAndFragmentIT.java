@@ -9,6 +9,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import java.net.URI;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -24,10 +25,8 @@ class HtuQueryAndFragmentIT {
     static final KeycloakServer KC = KeycloakServer.get();
     static final URI TOKEN = KC.tokenEndpoint();
     static final URI PAR = KC.realmUri("protocol/openid-connect/ext/par/request");
-    static final URI USERINFO = KC.realmUri("protocol/openid-connect/userinfo");
     static final URI LOGOUT = KC.realmUri("protocol/openid-connect/logout");
     static final URI REVOKE = KC.realmUri("protocol/openid-connect/revoke");
-    static final URI ACCOUNT = KC.realmUri("account");
     /** Whether Keycloak's own re-check drops the fragment, as the RFC says. */
     static final boolean RECHECK_DROPS_FRAGMENT = KeycloakServer.atLeast(26, 7);
 
@@ -73,19 +72,15 @@ class HtuQueryAndFragmentIT {
         assertAsTheRecheck(response, 201);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"?q=1#frag", "#frag"})
-    void atUserinfo(String suffix) {
+    /** Userinfo and the account API, where Keycloak re-checks every proof. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"protocol/openid-connect/userinfo, ?q=1#frag", "protocol/openid-connect/userinfo, #frag",
+            "account, ?q=1#frag", "account, #frag"})
+    void atAResourceEndpoint(String path, String suffix) {
+        URI resource = KC.realmUri(path);
         String token = ResourceClient.boundAccessToken(key);
-        Http.Response response = ResourceClient.get(USERINFO, "DPoP " + token, proof(key, "GET", USERINFO, suffix, token));
-        assertAsTheRecheck(response, 200);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"?q=1#frag", "#frag"})
-    void atTheAccountApi(String suffix) {
-        String token = ResourceClient.boundAccessToken(key);
-        Http.Response response = ResourceClient.get(ACCOUNT, "DPoP " + token, proof(key, "GET", ACCOUNT, suffix, token));
+        Http.Response response = ResourceClient.get(resource, "DPoP " + token,
+                proof(key, "GET", resource, suffix, token));
         assertAsTheRecheck(response, 200);
     }
 
